@@ -1,0 +1,471 @@
+"""Run the report notebooks for authorities x quarters and publish HTML.
+
+The batch runner executes each parameterised notebook with papermill (a fresh
+kernel per report, so no state leaks between authorities), converts the result
+to HTML with code hidden through one in-process nbconvert exporter per worker,
+writes every file atomically, and records a manifest. One failing run never
+stops the batch; a rerun skips reports whose inputs (notebook, parameters,
+data fingerprint, package version) have not changed and retries failures.
+
+Only this module runs notebooks (see DESIGN.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import logging
+import os
+import tempfile
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cohort.exceptions import CohortError
+
+log = logging.getLogger(__name__)
+
+#: Notebooks that `cohort demo` and `cohort run` execute by default, in order.
+REPORT_NOTEBOOKS: tuple[str, ...] = (
+    "quarterly_profile",
+    "performance",
+    "victims",
+    "disproportionality",
+    "intervention_evaluation",
+)
+
+_CSS = """
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;max-width:1100px;
+margin:2em auto;padding:0 1em;color:#1b1b1b;line-height:1.45}
+h1,h2,h3{color:#0b3d5c} table{border-collapse:collapse;margin:.6em 0 1.2em;font-size:.92em}
+th,td{border:1px solid #c8d0d6;padding:.25em .55em;text-align:right}
+th{background:#eef3f6} td:first-child,th:first-child{text-align:left}
+img{max-width:100%} .jp-OutputPrompt,.jp-InputPrompt{display:none}
+.cohort-banner{background:#fff3cd;border:2px solid #c69500;padding:.6em 1em;font-weight:600;margin:1em 0}
+.cohort-meta{color:#555;font-size:.85em} .cohort-disclosure{background:#f3f6f8;padding:.6em 1em;border-left:4px solid #0b3d5c}
+.jp-RenderedText pre{white-space:pre-wrap}
+"""
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One report to produce: a notebook for one authority and quarter."""
+
+    notebook: str
+    authority: str
+    quarter: str
+    parameters: dict[str, Any] = field(hash=False)
+    html_path: str = ""
+    notebook_path: str = ""
+    key: str = ""
+
+
+def _slug(quarter: str) -> str:
+    return quarter.replace("/", "-").replace(" ", "")
+
+
+def notebook_dir() -> Path:
+    """Folder holding the report notebooks (the repository's ``notebooks/``)."""
+    env = os.environ.get("COHORT_NOTEBOOKS")
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve().parent.parent / "notebooks"
+    if here.is_dir():
+        return here
+    raise CohortError(
+        "cannot find the report notebooks; set COHORT_NOTEBOOKS to the folder that holds them"
+    )
+
+
+def _resolve_notebook(name: str) -> Path:
+    path = Path(name)
+    if path.suffix != ".ipynb":
+        path = notebook_dir() / f"{name}.ipynb"
+    if not path.is_file():
+        raise CohortError(f"notebook not found: {path}")
+    return path
+
+
+def _check_parameters(path: Path, parameters: dict[str, Any]) -> None:
+    import papermill
+
+    declared = papermill.inspect_notebook(str(path))
+    unknown = sorted(set(parameters) - set(declared))
+    if unknown:
+        raise CohortError(
+            f"{path.name} does not declare parameter(s) {unknown}; "
+            f"it declares {sorted(declared)}"
+        )
+
+
+def _run_key(path: Path, parameters: dict[str, Any], fingerprint: str, version: str) -> str:
+    h = hashlib.sha256(path.read_bytes())
+    stable = {k: v for k, v in parameters.items() if k != "output_dir"}
+    h.update(json.dumps(stable, sort_keys=True, default=str).encode())
+    h.update(fingerprint.encode())
+    h.update(version.encode())
+    return h.hexdigest()[:20]
+
+
+def plan(
+    notebooks: Sequence[str],
+    authorities: Sequence[str],
+    quarters: Sequence[str],
+    *,
+    store: str | os.PathLike,
+    output: str | os.PathLike = "reports",
+    parameters: dict[str, Any] | None = None,
+    fingerprint: str = "",
+) -> list[RunSpec]:
+    """List the runs of a batch, checking every parameter against the notebook.
+
+    Parameters
+    ----------
+    notebooks : sequence of str
+        Notebook names in ``notebooks/`` (without ``.ipynb``) or paths.
+    authorities, quarters : sequence of str
+        Authority codes and quarter labels ("2025/26 Q4").
+    store : path
+        The Parquet store the notebooks read.
+    output : path
+        Folder for the HTML reports, executed notebooks and the manifest.
+    parameters : dict, optional
+        Extra parameters passed to every notebook; a name the notebook does
+        not declare is an error.
+    fingerprint : str
+        The store's data fingerprint (part of the rerun key).
+
+    Returns
+    -------
+    list of RunSpec
+    """
+    from cohort import __version__
+
+    output = Path(output).resolve()
+    specs = []
+    for name in notebooks:
+        path = _resolve_notebook(name)
+        for authority in authorities:
+            for q in quarters:
+                params = {
+                    "authority": authority,
+                    "quarter": q,
+                    "store": str(Path(store).resolve()),
+                    "output_dir": str(output / "tables"),
+                    **(parameters or {}),
+                }
+                _check_parameters(path, params)
+                stem = f"{path.stem}_{authority}_{_slug(q)}"
+                specs.append(
+                    RunSpec(
+                        notebook=str(path),
+                        authority=authority,
+                        quarter=q,
+                        parameters=params,
+                        html_path=str(output / authority / f"{stem}.html"),
+                        notebook_path=str(output / "_executed" / f"{stem}.ipynb"),
+                        key=_run_key(path, params, fingerprint, __version__),
+                    )
+                )
+    return specs
+
+
+def _atomic_write(path: Path, data: str | bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = "wb" if isinstance(data, bytes) else "w"
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+_EXPORTER = None
+
+
+def _exporter():
+    """One HTML exporter per worker process (building one costs ~2 s)."""
+    global _EXPORTER
+    if _EXPORTER is None:
+        from nbconvert import HTMLExporter
+
+        _EXPORTER = HTMLExporter(
+            template_name="basic",
+            exclude_input=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+        )
+    return _EXPORTER
+
+
+def to_html(nb, title: str) -> str:
+    """Render an executed notebook as a standalone HTML page, code hidden."""
+    body, _ = _exporter().from_notebook_node(nb)
+    return (
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head>"
+        f"<body>{body}</body></html>\n"
+    )
+
+
+def _execute(spec: RunSpec, timeout: int = 900) -> dict[str, Any]:
+    """Run one notebook and write its HTML; never raises (errors go in the record)."""
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    started = time.perf_counter()
+    record: dict[str, Any] = {
+        "run_id": uuid.uuid4().hex,
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "status": "ok",
+        "error": None,
+    }
+    nb_path = Path(spec.notebook_path)
+    nb_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp_nb = nb_path.with_name(f".{nb_path.name}.{os.getpid()}.tmp.ipynb")
+    try:
+        try:
+            papermill.execute_notebook(
+                spec.notebook,
+                str(tmp_nb),
+                parameters=spec.parameters,
+                kernel_name="python3",
+                progress_bar=False,
+                request_save_on_cell_execute=False,
+                cwd=str(Path(spec.notebook).parent),
+                execution_timeout=timeout,
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            )
+        except PapermillExecutionError as exc:
+            record["status"] = "failed"
+            record["error"] = {
+                "cell_index": exc.exec_count,
+                "ename": exc.ename,
+                "evalue": str(exc.evalue)[:500],
+            }
+        if tmp_nb.exists():
+            nb = nbformat.read(tmp_nb, as_version=4)
+            os.replace(tmp_nb, nb_path)
+            if record["status"] == "ok":
+                title = f"{Path(spec.notebook).stem} {spec.authority} {spec.quarter}"
+                _atomic_write(Path(spec.html_path), to_html(nb, title))
+    except Exception as exc:
+        record["status"] = "failed"
+        record["error"] = {"cell_index": None, "ename": type(exc).__name__, "evalue": str(exc)[:500]}
+    finally:
+        tmp_nb.unlink(missing_ok=True)
+    record["duration_s"] = round(time.perf_counter() - started, 2)
+    return record
+
+
+def _load_manifest(output: Path) -> dict[str, dict[str, Any]]:
+    path = output / "manifest.json"
+    if not path.exists():
+        return {}
+    runs = json.loads(path.read_text(encoding="utf-8")).get("runs", [])
+    return {r["html"]: r for r in runs}
+
+
+def run(
+    notebooks: Sequence[str] = REPORT_NOTEBOOKS,
+    authorities: Sequence[str] | None = None,
+    quarters: Sequence[str] | None = None,
+    *,
+    store: str | os.PathLike | None = None,
+    output: str | os.PathLike = "reports",
+    jobs: int = 2,
+    parameters: dict[str, Any] | None = None,
+    force: bool = False,
+    progress: bool = True,
+    scheduler: str | None = None,
+    timeout: int = 900,
+) -> pd.DataFrame:
+    """Execute notebooks x authorities x quarters and write HTML reports.
+
+    Parameters
+    ----------
+    notebooks : sequence of str
+        Notebook names in ``notebooks/`` or paths; default every report.
+    authorities : sequence of str, optional
+        Authority codes; default every authority in the store.
+    quarters : sequence of str, optional
+        Quarter labels; default the latest quarter in the store.
+    store : path, optional
+        Parquet store (default: :func:`cohort.store.default_store_path`).
+    output : path
+        Folder for reports, ``index.html`` and ``manifest.json``.
+    jobs : int
+        Worker processes (two suit a two-core machine; a third gains nothing).
+    parameters : dict, optional
+        Extra notebook parameters applied to every run.
+    force : bool
+        Rerun reports whose inputs have not changed.
+    progress : bool
+        Show a progress bar.
+    scheduler : str, optional
+        Address of a Dask distributed scheduler to run on instead of local
+        processes (needs ``dask[distributed]``).
+    timeout : int
+        Seconds allowed per notebook cell.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The manifest: one row per report with ``notebook``, ``authority``,
+        ``quarter``, ``status`` (ok, failed, skipped), ``duration_s``,
+        ``error``, ``html`` and the run parameters.
+    """
+    from tqdm.auto import tqdm
+
+    from cohort import __version__
+    from cohort.store import default_store_path, open_store, store_info
+
+    store = Path(store) if store is not None else default_store_path()
+    info = store_info(store)
+    fingerprint = info.get("fingerprint", "")
+    if authorities is None or quarters is None:
+        data = open_store(store, tables=["authorities", "interventions"])
+        if authorities is None:
+            authorities = list(data.authorities["authority_code"])
+        if quarters is None:
+            quarters = [latest_quarter(data)]
+    output = Path(output).resolve()
+    specs = plan(
+        notebooks, authorities, quarters, store=store, output=output,
+        parameters=parameters, fingerprint=fingerprint,
+    )
+    previous = _load_manifest(output)
+    records: list[dict[str, Any]] = []
+    todo: list[RunSpec] = []
+    for spec in specs:
+        old = previous.get(spec.html_path)
+        if (not force and old and old.get("key") == spec.key and old.get("status") in ("ok", "skipped")
+                and Path(spec.html_path).exists()):
+            records.append({**old, "status": "skipped", "duration_s": 0.0})
+        else:
+            todo.append(spec)
+
+    def _record(spec: RunSpec, result: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "notebook": Path(spec.notebook).stem,
+            "authority": spec.authority,
+            "quarter": spec.quarter,
+            "html": spec.html_path,
+            "executed_notebook": spec.notebook_path,
+            "key": spec.key,
+            "fingerprint": fingerprint,
+            "package_version": __version__,
+            "parameters": spec.parameters,
+            **result,
+        }
+
+    bar = tqdm(total=len(todo), desc="reports", unit="report", disable=not progress)
+    if scheduler:
+        try:
+            from dask.distributed import Client
+        except ImportError as exc:  # pragma: no cover - optional dependency
+            raise ImportError("scheduler= needs dask[distributed]: pip install 'dask[distributed]'") from exc
+        client = Client(scheduler)  # pragma: no cover
+        futures = [client.submit(_execute, s, timeout, pure=False) for s in todo]  # pragma: no cover
+        for spec, result in zip(todo, client.gather(futures), strict=True):  # pragma: no cover
+            records.append(_record(spec, result))
+            bar.update()
+    elif jobs <= 1 or len(todo) <= 1:
+        for spec in todo:
+            records.append(_record(spec, _execute(spec, timeout)))
+            bar.update()
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = {pool.submit(_execute, s, timeout): s for s in todo}
+            for fut in as_completed(futures):
+                records.append(_record(futures[fut], fut.result()))
+                bar.update()
+    bar.close()
+
+    order = {s.html_path: i for i, s in enumerate(specs)}
+    records.sort(key=lambda r: order.get(r["html"], 0))
+    manifest = {
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "store": str(store),
+        "fingerprint": fingerprint,
+        "package_version": __version__,
+        "synthetic": bool(info.get("metadata", {}).get("synthetic", False)),
+        "runs": records,
+    }
+    _atomic_write(output / "manifest.json", json.dumps(manifest, indent=2, default=str))
+    write_index(manifest, output)
+    return pd.DataFrame(records)
+
+
+def latest_quarter(data) -> str:
+    """The latest complete quarter covered by the data (a label such as "2025/26 Q4").
+
+    The latest quarter in which any intervention started is taken as the end
+    of the data, and the quarter is complete when data continue past it or it
+    ends the financial year of the extract.
+    """
+    from cohort.periods import quarter_label
+
+    starts = pd.to_datetime(data.interventions["start_date"]).dropna()
+    if starts.empty:
+        raise CohortError("the store holds no interventions: cannot choose a quarter")
+    return quarter_label(starts.max().to_period("Q-MAR"))
+
+
+def write_index(manifest: dict[str, Any], output: str | os.PathLike) -> Path:
+    """Write ``index.html`` linking every report of a manifest."""
+    output = Path(output)
+    runs = manifest["runs"]
+    rows = []
+    for r in runs:
+        rel = os.path.relpath(r["html"], output)
+        ok = r["status"] in ("ok", "skipped")
+        link = f"<a href='{html.escape(rel)}'>{html.escape(r['notebook'].replace('_', ' '))}</a>" if ok else html.escape(r["notebook"])
+        err = "" if ok else html.escape(f"{(r.get('error') or {}).get('ename', '')}: {(r.get('error') or {}).get('evalue', '')}")
+        rows.append(
+            f"<tr><td>{html.escape(r['authority'])}</td><td>{html.escape(r['quarter'])}</td>"
+            f"<td>{link}</td><td>{html.escape(r['status'])}</td><td>{err}</td></tr>"
+        )
+    banner = (
+        "<div class='cohort-banner'>SYNTHETIC DATA: these reports are built from fictional "
+        "authorities and children made by cohort.synthetic. They describe no real person or place.</div>"
+        if manifest.get("synthetic") else ""
+    )
+    n_ok = sum(r["status"] in ("ok", "skipped") for r in runs)
+    page = (
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>cohort reports</title>"
+        f"<style>{_CSS}</style></head><body><h1>Youth justice reports</h1>{banner}"
+        f"<p class='cohort-meta'>{n_ok} of {len(runs)} reports available. Data fingerprint "
+        f"{html.escape(manifest.get('fingerprint', ''))}; cohort {html.escape(manifest.get('package_version', ''))}; "
+        f"built {html.escape(manifest.get('created', ''))}.</p>"
+        "<table><tr><th>Authority</th><th>Quarter</th><th>Report</th><th>Status</th><th>Error</th></tr>"
+        + "".join(rows) + "</table></body></html>\n"
+    )
+    path = output / "index.html"
+    _atomic_write(path, page)
+    return path
+
+
+def summarise(manifest: pd.DataFrame | Iterable[dict[str, Any]]) -> str:
+    """One line per status, for the command line."""
+    df = pd.DataFrame(manifest)
+    if df.empty:
+        return "no reports"
+    counts = df["status"].value_counts()
+    total = df.get("duration_s", pd.Series(dtype=float)).sum()
+    return ", ".join(f"{n} {s}" for s, n in counts.items()) + f" ({total:.0f} s of notebook time)"
+
+
+__all__ = ["REPORT_NOTEBOOKS", "RunSpec", "latest_quarter", "plan", "run", "summarise", "to_html", "write_index"]

@@ -1,0 +1,170 @@
+"""What every report notebook needs around the measures: header, banner,
+disclosure-controlled tables, the closing disclosure statement and exports.
+
+A notebook makes one :class:`Report`, passes every table it shows through
+:meth:`Report.table` (which applies :func:`cohort.disclosure.protect`), and
+ends with :meth:`Report.finish`. Keeping this here, and not in each notebook,
+means the banner, provenance and disclosure statement are the same in every
+report and are tested.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cohort.cohortdata import CohortData
+from cohort.exceptions import CohortError
+
+SYNTHETIC_BANNER = (
+    "SYNTHETIC DATA: this report is built from fictional authorities and children made by "
+    "cohort.synthetic for demonstration and testing. It describes no real person or place."
+)
+
+
+class _HTML:
+    """Minimal rich-display wrapper (avoids importing IPython in the library)."""
+
+    def __init__(self, body: str):
+        self.body = body
+
+    def _repr_html_(self) -> str:
+        return self.body
+
+    def __repr__(self) -> str:  # plain-text fallback
+        import re
+
+        return re.sub(r"<[^>]+>", "", self.body)
+
+
+class Report:
+    """Context of one report: data, authority, period, disclosure policy.
+
+    Parameters
+    ----------
+    data : CohortData
+        The data (usually ``cohort.open_store(store, authorities=[authority])``).
+    authority : str
+        Authority code.
+    quarter : str
+        Financial-year quarter label; empty means the latest in the data.
+    title : str
+        Report title.
+    policy : str
+        Disclosure policy name (see ``cohort/data/disclosure_policies.yaml``).
+    output_dir : str, optional
+        Where :meth:`finish` writes the Excel tables and the disclosure audit;
+        empty writes nothing.
+
+    Examples
+    --------
+    >>> import cohort
+    >>> data = cohort.synthetic.generate(seed=1, authorities=1, scale=0.2)
+    >>> rep = cohort.Report(data, "X01", "2024/25 Q2", title="Profile")
+    >>> rep.quarter
+    '2024/25 Q2'
+    """
+
+    def __init__(
+        self,
+        data: CohortData,
+        authority: str,
+        quarter: str = "",
+        *,
+        title: str,
+        policy: str = "local_board",
+        output_dir: str | os.PathLike | None = None,
+    ):
+        from cohort.batch import latest_quarter
+        from cohort.disclosure import load_policy
+        from cohort.periods import quarter as as_quarter
+        from cohort.periods import quarter_label
+
+        codes = set(data.authorities.get("authority_code", pd.Series(dtype=str)))
+        if authority not in codes:
+            raise CohortError(f"authority {authority!r} is not in the data; it holds {sorted(codes)}")
+        self.data = data
+        self.authority = authority
+        self.quarter = quarter_label(as_quarter(quarter)) if quarter else latest_quarter(data)
+        self.title = title
+        self.policy = load_policy(policy)
+        self.output_dir = Path(output_dir) if output_dir else None
+        self.protected: dict[str, Any] = {}
+
+    @property
+    def authority_name(self) -> str:
+        a = self.data.authorities
+        return str(a.loc[a["authority_code"] == self.authority, "authority_name"].iloc[0])
+
+    def header(self) -> _HTML:
+        """Title, period, data provenance and, for synthetic data, the banner."""
+        from cohort import __version__
+        from cohort.periods import quarter, quarter_end, quarter_start
+
+        q = quarter(self.quarter)
+        banner = f"<div class='cohort-banner'>{html.escape(SYNTHETIC_BANNER)}</div>" if self.data.synthetic else ""
+        meta = self.data.metadata
+        return _HTML(
+            f"<h1>{html.escape(self.title)}: {html.escape(self.authority_name)}</h1>{banner}"
+            f"<p><b>Period:</b> {html.escape(self.quarter)} ({quarter_start(q):%d %B %Y} to "
+            f"{quarter_end(q):%d %B %Y})</p>"
+            f"<p class='cohort-meta'>Data source: {html.escape(str(meta.get('source', 'unknown')))}. "
+            f"Data fingerprint {html.escape(self.data.fingerprint())}; cohort {html.escape(__version__)}. "
+            f"Tables are disclosure-controlled under the policy "
+            f"\"{html.escape(self.policy.name)}\" ({html.escape(self.policy.source)}).</p>"
+        )
+
+    def table(self, table: pd.DataFrame, name: str, **kwargs: Any):
+        """Protect a table for publication and remember it for the audit and Excel.
+
+        Keyword arguments go to :func:`cohort.disclosure.protect`. Returns
+        the protected result, which Jupyter displays as the published table.
+        """
+        from cohort.disclosure import protect
+
+        if name in self.protected:
+            raise CohortError(f"a table named {name!r} is already in this report")
+        result = protect(table, policy=self.policy, name=name, **kwargs)
+        self.protected[name] = result
+        return result
+
+    def audit(self) -> pd.DataFrame:
+        """Every disclosure check of every table in the report."""
+        frames = [p.audit for p in self.protected.values()]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def finish(self) -> _HTML:
+        """The closing disclosure statement; writes the audit and Excel tables."""
+        audit = self.audit()
+        n_tables = len(self.protected)
+        n_suppressed = int(sum(int(p.suppressed.to_numpy().sum()) for p in self.protected.values()))
+        failed = audit[audit["status"] == "fail"] if "status" in audit else audit
+        if self.output_dir is not None:
+            self.output_dir.mkdir(parents=True, exist_ok=True)
+            stem = f"{self.title.lower().replace(' ', '_')}_{self.authority}_{self.quarter.replace('/', '-').replace(' ', '')}"
+            from cohort.excel import write_workbook
+
+            write_workbook(self, self.output_dir / f"{stem}.xlsx")
+            record = {
+                "authority": self.authority,
+                "quarter": self.quarter,
+                "policy": self.policy.name,
+                "tables": n_tables,
+                "cells_suppressed": n_suppressed,
+                "audit": json.loads(audit.to_json(orient="records", date_format="iso")),
+            }
+            (self.output_dir / f"{stem}.audit.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
+        return _HTML(
+            "<div class='cohort-disclosure'><h2>Disclosure control</h2>"
+            f"<p>All {n_tables} tables in this report were checked under the policy "
+            f"\"{html.escape(self.policy.name)}\" ({html.escape(self.policy.source)}). "
+            f"{n_suppressed} cell(s) were suppressed and are shown as [c]; rates and percentages "
+            f"whose numerator is suppressed are hidden too. "
+            f"{len(failed)} check(s) remain open after mitigation.</p>"
+            "<p>No child's name, identifier or date of birth appears in this report.</p></div>"
+        )

@@ -1,0 +1,48 @@
+"""The batch runner: parameter checks, failures recorded, reruns skipped, index written."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cohort import batch
+from cohort.exceptions import CohortError
+
+NB = Path(__file__).parent / "data" / "notebooks"
+
+
+def test_unknown_parameter_is_an_error(store_path, tmp_path):
+    with pytest.raises(CohortError, match="does not declare parameter"):
+        batch.plan([str(NB / "tiny.ipynb")], ["X01"], ["2024/25 Q1"], store=store_path,
+                   output=tmp_path, parameters={"colour": "red"})
+
+
+def test_run_records_failures_skips_unchanged_and_writes_index(store_path, tmp_path):
+    notebooks = [str(NB / "tiny.ipynb"), str(NB / "broken.ipynb")]
+    m = batch.run(notebooks, ["X01", "X02"], ["2024/25 Q1"], store=store_path, output=tmp_path,
+                  jobs=2, progress=False)
+    assert len(m) == 4
+    ok = m[m["notebook"] == "tiny"]
+    bad = m[m["notebook"] == "broken"]
+    assert set(ok["status"]) == {"ok"} and set(bad["status"]) == {"failed"}
+    err = bad["error"].iloc[0]
+    assert err["ename"] == "ValueError" and "planted failure" in err["evalue"]
+    html = Path(ok["html"].iloc[0]).read_text()
+    assert "report for X01 2024/25 Q1" in html
+    assert "print(f" not in html  # code cells are hidden
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert {r["status"] for r in manifest["runs"]} == {"ok", "failed"}
+    assert manifest["fingerprint"] and manifest["package_version"]
+    index = (tmp_path / "index.html").read_text()
+    assert "X01" in index and "X02" in index and "ValueError" in index
+    assert not list(tmp_path.rglob("*.tmp*"))  # atomic writes leave nothing behind
+
+    again = batch.run(notebooks, ["X01", "X02"], ["2024/25 Q1"], store=store_path, output=tmp_path,
+                      jobs=1, progress=False)
+    assert set(again.loc[again["notebook"] == "tiny", "status"]) == {"skipped"}
+    assert set(again.loc[again["notebook"] == "broken", "status"]) == {"failed"}  # failures retried
+
+
+def test_summarise_counts_statuses():
+    text = batch.summarise([{"status": "ok", "duration_s": 2.0}, {"status": "failed", "duration_s": 1.0}])
+    assert "1 ok" in text and "1 failed" in text and "3 s" in text
