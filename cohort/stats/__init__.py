@@ -1,4 +1,9 @@
-"""Pure statistics with no youth-justice knowledge (intervals, funnels, survival, matching)."""
+"""Pure statistics with no youth-justice knowledge (intervals, funnels, survival, matching).
+
+Every function returns a tidy pandas DataFrame whose column names never depend
+on the arguments; see each function's docstring for its columns, formula,
+validation and references.
+"""
 
 from cohort.stats.funnel import funnel_limits, funnel_table, overdispersion
 from cohort.stats.intervals import (
@@ -8,14 +13,31 @@ from cohort.stats.intervals import (
     rate_ci,
     rate_ratio,
 )
+from cohort.stats.matching import (
+    balance_table,
+    match,
+    matched_effect,
+    matching_weights,
+    propensity_score,
+)
+from cohort.stats.survival import concordance_index, cox, kaplan_meier, survival_median
 
 __all__ = [
+    "balance_table",
+    "concordance_index",
+    "cox",
     "funnel_limits",
     "funnel_table",
-    "overdispersion",
+    "kaplan_meier",
+    "match",
+    "matched_effect",
+    "matching_weights",
     "odds_ratio",
+    "overdispersion",
+    "propensity_score",
     "proportion_ci",
     "proportion_difference",
     "rate_ci",
     "rate_ratio",
+    "survival_median",
 ]

@@ -256,7 +256,7 @@ def funnel_limits(
        denominator  level  lower  upper
     0         20.0  0.950  0.120  0.542
     1         50.0  0.950  0.210  0.475
-    2         20.0  0.998  0.043  0.677
+    2         20.0  0.998  0.021  0.672
     3         50.0  0.998  0.142  0.556
     """
     _check_choice("kind", kind, _KINDS)
@@ -438,7 +438,7 @@ def overdispersion(
     >>> od = overdispersion([10, 30, 22, 45, 12, 60], [100, 120, 90, 150, 80, 160])
     >>> od[["units", "phi", "chi_square", "df", "overdispersed"]].round(2)
        units   phi  chi_square  df  overdispersed
-    0      6  3.02       18.14   5           True
+    0      6  3.81       22.85   5           True
     """
     _check_choice("kind", kind, _KINDS)
     _check_choice("scale", scale, _SCALES)
