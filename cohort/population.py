@@ -474,7 +474,8 @@ def ons(
         d for d in ("sex", "age") if d in by_set
     ]
     out = data.groupby(keys, sort=True, dropna=False)["population"].sum().reset_index()
-    out = out.sort_values(keys, kind="stable").drop(columns="order")
+    order = ["order", "mid_year", "authority_code"] + keys[4:]
+    out = out.sort_values(order, kind="stable").drop(columns="order")
     if "age" not in by_set:
         out["age"] = pd.NA
     if "sex" not in by_set:
