@@ -1,0 +1,570 @@
+"""First time entrants (FTE) to the youth justice system and their rate per 100,000.
+
+A first time entrant is a child aged 10-17 who receives their *first* youth
+caution, youth conditional caution or court conviction. "First" is judged
+over the child's whole history in the data; informal outcomes (community
+resolutions, Outcome 22) never make a child a first time entrant. The rate
+divides by the ONS mid-year population aged 10-17 of the previous year
+(see :mod:`cohort.population`).
+
+This module also holds the pieces shared by the population-based measures
+(:mod:`cohort.measures.custody` uses them): periods, the table grid and the
+population denominators.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import Literal, get_args
+
+import numpy as np
+import pandas as pd
+
+from cohort.cohortdata import CohortData
+from cohort.dictionary import load_dictionary
+from cohort.measures._common import AGE_BANDS, TIDY_COLUMNS, age_at, age_band
+from cohort.periods import financial_year, period_table, quarter
+from cohort.population import population_for_period
+from cohort.stats import rate_ci
+
+__all__ = ["first_time_entrants", "fte"]
+
+PeriodKind = Literal["calendar_year", "financial_year", "rolling_12m"]
+PopulationYear = Literal["previous_mid_year", "same_mid_year"]
+AgeBasis = Literal["outcome_date", "offence_date"]
+
+#: ``by`` columns that a population table can provide a denominator for.
+POPULATION_DIMENSIONS: tuple[str, ...] = ("authority_code", "sex", "age", "age_band", "ethnicity")
+
+#: Extra columns of population-based rate tables, after :data:`TIDY_COLUMNS`.
+RATE_EXTRA_COLUMNS: tuple[str, ...] = ("population_year", "note")
+
+_CHILD_COLUMNS = ("sex", "ethnicity", "birth_month")
+_TOTAL = {"sex": "All", "ethnicity": "All"}
+
+
+# --------------------------------------------------------------------------- shared helpers
+
+
+def _check_choice(name: str, value: object, choices: Sequence[object]) -> None:
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
+
+
+def _as_tuple(by: str | Sequence[str] | None) -> tuple[str, ...]:
+    if by is None:
+        return ()
+    if isinstance(by, str):
+        return (by,)
+    by = tuple(by)
+    if len(set(by)) != len(by):
+        raise ValueError(f"by lists a column twice: {by!r}")
+    return by
+
+
+def _youth_bands(ages: tuple[int, int]) -> list[str]:
+    """Labels of :data:`AGE_BANDS` that overlap the age range."""
+    lo, hi = ages
+    return [name for name, a, b in AGE_BANDS if a <= hi and b >= lo]
+
+
+def _period_frame(
+    kind: str,
+    start: object,
+    end: object,
+    dates: pd.Series,
+) -> pd.DataFrame:
+    """Periods of ``kind`` from ``start`` to ``end`` (default: span of ``dates``).
+
+    Columns ``period``, ``period_start``, ``period_end`` and ``key`` (the
+    argument :func:`cohort.population.population_for_period` expects).
+    """
+    dates = pd.to_datetime(dates).dropna()
+    if (start is None or end is None) and dates.empty:
+        raise ValueError("no events to take the default period range from; pass start and end")
+    if kind == "calendar_year":
+        start = int(dates.min().year) if start is None else start
+        end = int(dates.max().year) if end is None else end
+    elif kind == "financial_year":
+        start = financial_year(dates.min()) if start is None else start
+        end = financial_year(dates.max()) if end is None else end
+    else:
+        start = quarter(dates.min()) if start is None else start
+        end = quarter(dates.max()) if end is None else end
+    table = period_table(kind, start, end)  # type: ignore[arg-type]
+    if kind == "calendar_year":
+        key = [int(p) for p in table["period"]]
+    elif kind == "financial_year":
+        key = list(table["period"])
+    else:
+        key = [quarter(e) for e in table["end"]]
+    return pd.DataFrame(
+        {
+            "period": table["period"].astype(object),
+            "period_start": table["start"],
+            "period_end": table["end"],
+            "key": key,
+        }
+    )
+
+
+def _in_periods(events: pd.DataFrame, date_col: str, periods: pd.DataFrame) -> pd.DataFrame:
+    """Events tagged with every period whose ``[start, end]`` contains ``date_col``.
+
+    Rolling windows overlap, so an event can appear in several periods. The
+    loop is over periods (a handful), never over events.
+    """
+    parts = []
+    dates = events[date_col]
+    for p in periods.itertuples(index=False):
+        inside = events[(dates >= p.period_start) & (dates <= p.period_end)]
+        parts.append(inside.assign(period=p.period))
+    if not parts:
+        return events.iloc[0:0].assign(period=pd.Series(dtype=object))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _authority_universe(data: CohortData) -> list[str]:
+    """Authorities the data covers: the authorities table, else children and offences."""
+    if "authority_code" in data.authorities.columns and len(data.authorities):
+        codes = data.authorities["authority_code"]
+    else:
+        parts = [
+            t["authority_code"]
+            for t in (data.children, data.offences)
+            if "authority_code" in t.columns
+        ]
+        codes = pd.concat(parts) if parts else pd.Series(dtype=object)
+    return sorted(pd.unique(codes.dropna().astype(str)))
+
+
+def _levels(
+    column: str,
+    events: pd.DataFrame,
+    population: pd.DataFrame | None,
+    authorities: list[str],
+    ages: tuple[int, int],
+) -> list[object]:
+    """Values a ``by`` column takes in the output grid (zero counts included)."""
+    if column == "authority_code" and authorities:
+        return list(authorities)
+    if column == "age":
+        return list(range(ages[0], ages[1] + 1))
+    if column == "age_band":
+        return _youth_bands(ages)
+    seen = events[column].dropna().astype(str).tolist() if column in events.columns else []
+    if population is not None and column in ("sex", "ethnicity") and column in population:
+        seen += [v for v in population[column].dropna().astype(str) if v != _TOTAL[column]]
+    return sorted(set(seen))
+
+
+def _grid(
+    periods: pd.DataFrame, by: tuple[str, ...], levels: dict[str, list[object]]
+) -> pd.DataFrame:
+    """Every period crossed with every combination of ``by`` levels."""
+    combos = list(itertools.product(*(levels[c] for c in by))) if by else [()]
+    cells = pd.DataFrame(combos, columns=list(by)) if by else pd.DataFrame(index=[0])
+    frame = periods[["period", "period_start", "period_end"]].merge(cells, how="cross")
+    for c in by:
+        if c == "age":
+            frame[c] = frame[c].astype("Int64")
+    return frame
+
+
+def _order(by: tuple[str, ...], extra: Sequence[str]) -> list[str]:
+    """Output column order: authority, period columns, other by, tidy, extras."""
+    lead = ["authority_code"] if "authority_code" in by else []
+    rest = [c for c in by if c != "authority_code"]
+    return [*lead, "period", "period_start", "period_end", *rest, *TIDY_COLUMNS, *extra]
+
+
+def _population_by(
+    population: pd.DataFrame,
+    by: tuple[str, ...],
+    authorities: list[str],
+    ages: tuple[int, int],
+) -> tuple[pd.DataFrame | None, str | None]:
+    """Population summed to the ``by`` cells, or ``(None, reason)`` if it cannot be.
+
+    For each breakdown dimension (sex, age, ethnicity): if it is in ``by``,
+    the rows that carry it are used (``"All"`` / missing rows dropped); if it
+    is not, the total rows are used when there are any, else the detailed
+    rows are summed. Ages are restricted to ``ages``.
+    """
+    other = [c for c in by if c not in POPULATION_DIMENSIONS]
+    if other:
+        return None, f"no population denominator for a breakdown by {', '.join(other)}"
+    pop = population
+    if "age" in pop.columns:
+        age = pd.to_numeric(pop["age"], errors="coerce")
+        wants_age = "age" in by or "age_band" in by
+        detailed = age.notna()
+        if wants_age:
+            if not detailed.any():
+                return None, "population has no breakdown by single year of age"
+            pop = pop[detailed & age.between(*ages)]
+        elif (~detailed).any():
+            pop = pop[~detailed]
+        else:
+            pop = pop[age.between(*ages)]
+    elif "age" in by or "age_band" in by:
+        return None, "population has no breakdown by single year of age"
+    for dim in ("sex", "ethnicity"):
+        if dim not in pop.columns:
+            if dim in by:
+                return None, f"population has no {dim} breakdown"
+            continue
+        total = pop[dim].astype(str) == _TOTAL[dim]
+        if dim in by:
+            if total.all():
+                reason = f"population has no {dim} breakdown"
+                if dim == "ethnicity":
+                    reason += (
+                        " (ONS mid-year estimates have none; supply Census 2021 "
+                        "denominators by ethnicity)"
+                    )
+                return None, reason
+            pop = pop[~total]
+        elif total.any():
+            pop = pop[total]
+    pop = pop.assign(authority_code=pop["authority_code"].astype(str))
+    if authorities:
+        missing = sorted(set(authorities) - set(pop["authority_code"]))
+        if missing and "authority_code" not in by:
+            return None, "population lacks authorities " + ", ".join(missing)
+        pop = pop[pop["authority_code"].isin(authorities)]
+    if "age_band" in by:
+        pop = pop.assign(age_band=age_band(pd.to_numeric(pop["age"]).astype("Int64")))
+    keys = list(by)
+    if not keys:
+        total_pop = float(pop["population"].sum())
+        return pd.DataFrame({"denominator": [total_pop]}), None
+    cells = pop.groupby(keys, observed=True, dropna=False)["population"].sum()
+    out = cells.rename("denominator").astype(float).reset_index()
+    for c in keys:
+        if c == "age":
+            out[c] = out[c].astype("Int64")
+        else:
+            out[c] = out[c].astype(str)
+    return out, None
+
+
+def _population_rates(
+    counts: pd.DataFrame,
+    periods: pd.DataFrame,
+    period_kind: str,
+    by: tuple[str, ...],
+    levels: dict[str, list[object]],
+    population: pd.DataFrame,
+    authorities: list[str],
+    ages: tuple[int, int],
+    convention: str,
+    per: float,
+    level: float,
+) -> pd.DataFrame:
+    """Counts per period and ``by`` cell divided by the population, with PHE intervals."""
+    frame = _grid(periods, by, levels)
+    keys = ["period", *by]
+    if len(counts):
+        counts = counts.copy()
+        for c in by:
+            counts[c] = counts[c].astype("Int64") if c == "age" else counts[c].astype(str)
+        frame = frame.merge(counts, on=keys, how="left", validate="one_to_one")
+    else:
+        frame["numerator"] = 0
+    frame["numerator"] = frame["numerator"].fillna(0).astype(float)
+    frame["denominator"] = np.nan
+    frame["population_year"] = pd.array([pd.NA] * len(frame), dtype="Int64")
+    frame["note"] = pd.Series([None] * len(frame), dtype=object)
+
+    for p in periods.itertuples(index=False):
+        rows = frame["period"] == p.period
+        try:
+            pop = population_for_period(population, period_kind, p.key, convention)
+        except ValueError as err:
+            frame.loc[rows, "note"] = str(err)
+            continue
+        frame.loc[rows, "population_year"] = int(pop["mid_year"].iloc[0])
+        cells, reason = _population_by(pop, by, authorities, ages)
+        if cells is None:
+            frame.loc[rows, "note"] = reason
+            continue
+        part = frame.loc[rows, list(by)]
+        if by:
+            denom = part.merge(cells, on=list(by), how="left")["denominator"].to_numpy()
+        else:
+            denom = np.repeat(cells["denominator"].iloc[0], rows.sum())
+        frame.loc[rows, "denominator"] = denom
+        no_pop = rows & frame["denominator"].isna()
+        frame.loc[no_pop, "note"] = (
+            f"no mid-{int(pop['mid_year'].iloc[0])} population for this cell"
+        )
+
+    ci = rate_ci(
+        frame["numerator"].to_numpy(), frame["denominator"].to_numpy(), per=per, level=level
+    )
+    for c in TIDY_COLUMNS:
+        frame[c] = ci[c].to_numpy()
+    return frame[_order(by, RATE_EXTRA_COLUMNS)].reset_index(drop=True)
+
+
+def _with_child(events: pd.DataFrame, data: CohortData) -> pd.DataFrame:
+    """Attach the child's sex, ethnicity and birth month (not their authority)."""
+    children = data.children
+    keep = ["child_id", *[c for c in _CHILD_COLUMNS if c in children.columns]]
+    out = events.merge(
+        children[keep].drop_duplicates("child_id"),
+        on="child_id",
+        how="left",
+        validate="many_to_one",
+    )
+    for c in _CHILD_COLUMNS:
+        if c not in out.columns:
+            out[c] = pd.NA
+    return out
+
+
+def _add_age(events: pd.DataFrame, when: str) -> pd.DataFrame:
+    out = events.copy()
+    out["age"] = age_at(out["birth_month"], out[when])
+    out["age_band"] = age_band(out["age"])
+    return out
+
+
+def _check_by(by: tuple[str, ...], available: Sequence[str]) -> None:
+    unknown = [c for c in by if c not in available]
+    if unknown:
+        raise ValueError(
+            f"by contains {unknown!r}, which are not columns of the events; "
+            f"available: {', '.join(sorted(available))}"
+        )
+
+
+def _count_cells(
+    events: pd.DataFrame, by: tuple[str, ...], unique: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Events per period and ``by`` cell (distinct ``unique`` combinations if given)."""
+    keys = ["period", *by]
+    if events.empty:
+        return pd.DataFrame(columns=[*keys, "numerator"])
+    if unique is not None:
+        events = events.drop_duplicates([*keys, *unique])
+    out = events.groupby(keys, observed=True, dropna=False).size().rename("numerator")
+    return out.reset_index()
+
+
+# --------------------------------------------------------------------------- FTE
+
+
+def first_time_entrants(
+    data: CohortData,
+    age_basis: AgeBasis = "outcome_date",
+    ages: tuple[int, int] = (10, 17),
+) -> pd.DataFrame:
+    """One row per first time entrant: the child's first formal outcome.
+
+    Parameters
+    ----------
+    data : CohortData
+        Needs ``offences`` (child_id, authority_code, offence_date,
+        outcome_date, outcome) and ``children`` (child_id, birth_month, sex,
+        ethnicity).
+    age_basis : {"outcome_date", "offence_date"}, default "outcome_date"
+        Date at which the child's age is taken [M in METHODS.md].
+    ages : (int, int), default (10, 17)
+        Inclusive age range of a youth first time entrant.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per child whose first formal outcome (by ``outcome_date``;
+        ties broken by offence date, then ``offence_id``) came while aged
+        within ``ages``: ``child_id``, ``offence_id``, ``authority_code`` (of
+        that offence record), ``offence_date``, ``outcome_date``,
+        ``outcome``, ``sex``, ``ethnicity``, ``birth_month``, ``age``,
+        ``age_band``.
+
+    Notes
+    -----
+    Formal outcomes are the codes of the ``outcome`` code list with
+    ``formal: true`` (youth caution, youth conditional caution and court
+    outcomes); community resolutions and Outcome 22 are ignored entirely, so
+    a child with a community resolution and a later caution enters at the
+    caution. The first formal outcome is taken over the child's whole
+    history *in the data*: an extract that starts after a child's earlier
+    caution will wrongly count a later one, so load full histories. A child
+    whose first formal outcome came at 18 or over is not a youth entrant
+    (and never becomes one).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from cohort.cohortdata import CohortData
+    >>> offences = pd.DataFrame({
+    ...     "offence_id": ["o1", "o2", "o3"], "child_id": ["a", "a", "b"],
+    ...     "authority_code": "X01",
+    ...     "offence_date": pd.to_datetime(["2022-01-05", "2022-06-01", "2022-03-01"]),
+    ...     "outcome_date": pd.to_datetime(["2022-02-01", "2022-07-01", "2022-04-01"]),
+    ...     "outcome": ["Youth caution", "Youth caution", "Community resolution"]})
+    >>> children = pd.DataFrame({"child_id": ["a", "b"], "authority_code": "X01",
+    ...     "birth_month": ["2007-05", "2008-01"], "sex": ["Male", "Female"],
+    ...     "ethnicity": ["White", "Asian"]})
+    >>> fte_rows = first_time_entrants(CohortData({"offences": offences, "children": children}))
+    >>> fte_rows[["child_id", "offence_id", "age"]]
+      child_id offence_id  age
+    0        a         o1   14
+    """
+    _check_choice("age_basis", age_basis, get_args(AgeBasis))
+    off = data.offences
+    formal = load_dictionary().codes("outcome", formal=True)
+    cols = ["offence_id", "child_id", "authority_code", "offence_date", "outcome_date", "outcome"]
+    first = off.loc[off["outcome"].isin(formal), cols]
+    first = first.sort_values(
+        ["child_id", "outcome_date", "offence_date", "offence_id"], kind="stable"
+    ).drop_duplicates("child_id", keep="first")
+    first = _add_age(_with_child(first, data), age_basis)
+    first = first[first["age"].between(*ages).fillna(False).astype(bool)]
+    return first.reset_index(drop=True)
+
+
+def fte(
+    data: CohortData,
+    by: Sequence[str] = ("authority_code",),
+    period: PeriodKind = "calendar_year",
+    start: int | str | pd.Period | None = None,
+    end: int | str | pd.Period | None = None,
+    population: pd.DataFrame | None = None,
+    population_year: PopulationYear = "previous_mid_year",
+    per: float = 100_000,
+    age_basis: AgeBasis = "outcome_date",
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """First time entrants and their rate per 100,000 children aged 10-17.
+
+    Parameters
+    ----------
+    data : CohortData
+        Offences with outcomes, children, and (optionally) authorities and a
+        population table.
+    by : sequence of str, default ("authority_code",)
+        Breakdowns: ``authority_code``, ``sex``, ``age``, ``age_band``,
+        ``ethnicity`` (all with population denominators), or any other column
+        of the offences or children (counts only; rate ``NaN`` with a note).
+        ``()`` gives one row per period for all authorities together.
+    period : {"calendar_year", "financial_year", "rolling_12m"}
+        Reference period; YJB publications have used both calendar and
+        financial years, so there is no silent default in reports.
+    start, end : optional
+        First and last period: years (``2022``) for calendar years,
+        ``"2022/23"`` for financial years, quarters (``"2023/24 Q4"``, the
+        last quarter of the window) for rolling 12 months. Default: the span
+        of the first time entrants' outcome dates.
+    population : pandas.DataFrame, optional
+        A ``population`` table (``authority_code``, ``mid_year``, ``age``,
+        ``sex``, ``ethnicity``, ``population``), e.g. from
+        :func:`cohort.population.ons`. Default ``data.population``.
+    population_year : {"previous_mid_year", "same_mid_year"}
+        Which mid-year estimate a period uses (see
+        :func:`cohort.population.population_for_period`). The default,
+        previous year (calendar 2022 with mid-2021), is the one that
+        reproduces published rates.
+    per : float, default 100_000
+        Rate multiplier.
+    age_basis : {"outcome_date", "offence_date"}, default "outcome_date"
+        Date at which the 10-17 age rule and age breakdowns apply.
+    level : float, default 0.95
+        Confidence level.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (authority,) period and breakdown cell, zero counts
+        included:
+
+        - ``authority_code`` (when in ``by``), ``period`` (label),
+          ``period_start``, ``period_end``, then the other ``by`` columns.
+        - ``numerator``: first time entrants (outcome date in the period).
+        - ``denominator``: population aged 10-17 of the cell.
+        - ``estimate``: ``numerator / denominator * per``.
+        - ``lower``, ``upper``: confidence limits on the same scale.
+        - ``method``: ``"exact"`` (fewer than 10 events) or ``"byar"``.
+        - ``confidence``: the confidence level.
+        - ``population_year``: the mid-year estimate used.
+        - ``note``: why a rate is missing (e.g. the population has no
+          ethnicity breakdown), else missing.
+
+    Notes
+    -----
+    .. math:: \\text{FTE rate} = \\frac{\\text{FTEs}}{P_{10-17}} \\times 100{,}000
+
+    where :math:`P_{10-17}` is the ONS mid-year population aged 10-17
+    summed over single years of age. Intervals follow the PHE/OHID rule via
+    :func:`cohort.stats.rate_ci` (exact Poisson below 10 events, Byar's
+    approximation from 10). A first time entrant is defined by
+    :func:`first_time_entrants`; the event is dated by its outcome date.
+
+    Authorities: the authority of the outcome's offence record. The table
+    covers the authorities in ``data.authorities`` (else those in the
+    children and offences), so authorities with no entrants get a 0 rate;
+    breakdowns without authority sum the population over those
+    authorities. Breakdown denominators come from the population table:
+    ONS mid-year estimates have no ethnicity, so an ethnicity breakdown
+    returns counts with a ``NaN`` rate and a note, never a rate over the
+    wrong population. Children of unknown sex or ethnicity have no
+    population cell (``NaN`` rate).
+
+    Sources: YJB/MoJ *Youth Justice Statistics* (FTE chapter); PHE
+    *Technical Guide: Confidence Intervals* (2018). Validated against
+    METHODS.md section 2 (45 per 25,000 -> 180.0, 131.3-240.9; 7 -> 28.0,
+    11.3-57.7; 0 -> upper 14.8) and against published rates of seven North
+    West services for calendar 2022 and 2023 with ONS populations
+    (``tests/measures/test_measures_fte.py``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from cohort.cohortdata import CohortData
+    >>> offences = pd.DataFrame({
+    ...     "offence_id": ["o1", "o2"], "child_id": ["a", "b"], "authority_code": "X01",
+    ...     "offence_date": pd.to_datetime(["2022-01-05", "2022-03-01"]),
+    ...     "outcome_date": pd.to_datetime(["2022-02-01", "2022-04-01"]),
+    ...     "outcome": ["Youth caution", "Referral order"]})
+    >>> children = pd.DataFrame({"child_id": ["a", "b"], "authority_code": "X01",
+    ...     "birth_month": ["2007-05", "2008-01"], "sex": ["Male", "Female"],
+    ...     "ethnicity": ["White", "Asian"]})
+    >>> population = pd.DataFrame({"authority_code": "X01", "mid_year": 2021, "age": 14,
+    ...     "sex": "All", "ethnicity": "All", "population": [10_000]})
+    >>> data = CohortData({"offences": offences, "children": children,
+    ...                    "population": population})
+    >>> fte(data)[["authority_code", "period", "numerator", "estimate", "lower", "upper"]].round(1)
+      authority_code period  numerator  estimate  lower  upper
+    0            X01   2022        2.0      20.0    2.4   72.2
+    """
+    _check_choice("period", period, get_args(PeriodKind))
+    _check_choice("population_year", population_year, get_args(PopulationYear))
+    by = _as_tuple(by)
+    ages = (10, 17)
+    events = first_time_entrants(data, age_basis=age_basis, ages=ages)
+    _check_by(by, list(events.columns))
+    population = data.population if population is None else population
+    periods = _period_frame(period, start, end, events["outcome_date"])
+    authorities = _authority_universe(data)
+    if not authorities and "authority_code" in population.columns:
+        authorities = sorted(pd.unique(population["authority_code"].astype(str)))
+    tagged = _in_periods(events, "outcome_date", periods)
+    levels = {c: _levels(c, tagged, population, authorities, ages) for c in by}
+    counts = _count_cells(tagged, by)
+    return _population_rates(
+        counts,
+        periods,
+        period,
+        by,
+        levels,
+        population,
+        authorities,
+        ages,
+        population_year,
+        per,
+        level,
+    )

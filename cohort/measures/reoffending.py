@@ -1,0 +1,661 @@
+"""Proven reoffending: cohorts, binary and frequency rates, live tracker, time to reoffence.
+
+The MoJ/YJB measure (METHODS.md section 1): children enter a cohort at
+their first qualifying event in the cohort period (a caution, a court
+conviction, or release from custody) and are followed for 12 months; a
+proven reoffence is an offence *committed* in the follow-up and *proven*
+(cautioned or convicted) by the end of a further six-month waiting period.
+Breaches and informal outcomes are neither index events nor reoffences.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Literal, get_args
+
+import numpy as np
+import pandas as pd
+
+from cohort.cohortdata import CohortData
+from cohort.dictionary import load_dictionary
+from cohort.measures._common import TIDY_COLUMNS
+from cohort.measures.fte import (
+    _add_age,
+    _as_tuple,
+    _authority_universe,
+    _check_by,
+    _check_choice,
+    _grid,
+    _with_child,
+    _youth_bands,
+)
+from cohort.periods import (
+    calendar_quarter_label,
+    financial_year,
+    financial_year_bounds,
+    period_table,
+    quarter,
+    quarter_end,
+    quarter_label,
+    quarter_start,
+)
+from cohort.stats import proportion_ci, rate_ci
+
+__all__ = ["MEASURES", "reoffending", "reoffending_cohort", "time_to_reoffence"]
+
+CohortPeriod = Literal["3M", "12M"]
+PoolWindow = Literal["financial_year", "rolling_12m"]
+
+#: The three reoffending measures, in output order.
+MEASURES: tuple[str, ...] = (
+    "binary_rate",
+    "reoffences_per_reoffender",
+    "reoffences_per_offender",
+)
+
+#: Extra columns of :func:`reoffending`, after the tidy columns.
+REOFFENDING_EXTRA_COLUMNS: tuple[str, ...] = ("cohorts", "incomplete")
+
+_MONTHS_RE = re.compile(r"^\s*(\d+)\s*M\s*$", re.IGNORECASE)
+
+
+def _months(value: str | int, name: str) -> int:
+    """Whole months from ``"12M"`` (or an int)."""
+    if isinstance(value, bool):
+        raise ValueError(f"{name} must be a number of months like '12M'; got {value!r}")
+    if isinstance(value, int | np.integer):
+        months = int(value)
+    else:
+        m = _MONTHS_RE.match(str(value))
+        if not m:
+            raise ValueError(f"{name} must be a number of months like '12M'; got {value!r}")
+        months = int(m.group(1))
+    if months < 0:
+        raise ValueError(f"{name} must not be negative; got {value!r}")
+    return months
+
+
+def _cohort_periods(
+    cohort_period: str, start: object, end: object, dates: pd.Series
+) -> pd.DataFrame:
+    """Cohort periods with ``period``, ``period_start``, ``period_end``, ``key``.
+
+    ``key`` is the ``Q-MAR`` quarter for 3-month cohorts and the financial
+    year label for 12-month cohorts.
+    """
+    dates = pd.to_datetime(dates).dropna()
+    if (start is None or end is None) and dates.empty:
+        raise ValueError(
+            "no index events to take the default cohort range from; pass start and end"
+        )
+    if cohort_period == "3M":
+        start = quarter(dates.min()) if start is None else start
+        end = quarter(dates.max()) if end is None else end
+        table = period_table("quarter", start, end)  # type: ignore[arg-type]
+        keys = [quarter(s) for s in table["start"]]
+        labels = [calendar_quarter_label(k) for k in keys]
+    else:
+        start = financial_year(dates.min()) if start is None else start
+        end = financial_year(dates.max()) if end is None else end
+        table = period_table("financial_year", start, end)  # type: ignore[arg-type]
+        keys = list(table["period"])
+        labels = list(table["period"])
+    return pd.DataFrame(
+        {
+            "period": pd.Series(labels, dtype=object),
+            "period_start": table["start"],
+            "period_end": table["end"],
+            "key": pd.Series(keys, dtype=object),
+        }
+    )
+
+
+def _default_as_of(data: CohortData, as_of: object) -> pd.Timestamp:
+    if as_of is not None:
+        return pd.Timestamp(as_of).normalize()
+    dates = pd.to_datetime(data.offences.get("outcome_date", pd.Series(dtype="datetime64[ns]")))
+    if dates.dropna().empty:
+        raise ValueError("the data have no outcome dates; pass as_of")
+    return pd.Timestamp(dates.max()).normalize()
+
+
+def _cohort(
+    data: CohortData,
+    cohort_period: str,
+    follow_up: str | int,
+    waiting: str | int,
+    start: object,
+    end: object,
+    as_of: object,
+    include_index_day: bool,
+    include_end_day: bool,
+    ages: tuple[int, int],
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.Timestamp]:
+    """Members, the cohort periods and ``as_of`` (see :func:`reoffending_cohort`)."""
+    _check_choice("cohort_period", cohort_period, get_args(CohortPeriod))
+    fu = _months(follow_up, "follow_up")
+    wait = _months(waiting, "waiting")
+    as_of_ts = _default_as_of(data, as_of)
+    dictionary = load_dictionary()
+    formal = dictionary.codes("outcome", formal=True)
+    custodial = dictionary.codes("outcome", custody=True)
+
+    off = data.offences
+    breach = (
+        off["is_breach"].fillna(False).astype(bool)
+        if "is_breach" in off.columns
+        else pd.Series(False, index=off.index)
+    )
+    release = (
+        pd.to_datetime(off["release_date"])
+        if "release_date" in off.columns
+        else pd.Series(pd.NaT, index=off.index, dtype="datetime64[ns]")
+    )
+    known = off["outcome"].isin(formal) & ~breach & (off["outcome_date"] <= as_of_ts)
+    cols = ["offence_id", "child_id", "authority_code", "offence_date", "outcome_date", "outcome"]
+    qualifying = off.loc[known, cols]
+
+    # index events: outcome date, or release date for custody (must be known by as_of)
+    is_custody = qualifying["outcome"].isin(custodial)
+    event_date = qualifying["outcome_date"].where(~is_custody, release.loc[known])
+    index = qualifying.assign(index_date=event_date)
+    index = index[index["index_date"].notna() & (index["index_date"] <= as_of_ts)]
+    index = _add_age(_with_child(index, data), "index_date")
+    index = index[index["age"].between(*ages).fillna(False).astype(bool)]
+
+    periods = _cohort_periods(cohort_period, start, end, index["index_date"])
+    if cohort_period == "3M":
+        keys = index["index_date"].dt.to_period("Q-MAR").astype(object)
+        label_of = dict(zip(periods["key"], periods["period"], strict=True))
+        index = index.assign(period=keys.map(label_of))
+    else:
+        years = index["index_date"].dt.year + (index["index_date"].dt.month >= 4)
+        labels = {y: financial_year(pd.Timestamp(y, 3, 31)) for y in pd.unique(years)}
+        index = index.assign(period=years.map(labels))
+        index = index[index["period"].isin(set(periods["period"]))]
+    index = index[index["period"].notna()]
+    index = index.sort_values(
+        ["child_id", "period", "index_date", "outcome_date", "offence_id"], kind="stable"
+    ).drop_duplicates(["child_id", "period"], keep="first")
+    index = index.merge(periods[["period", "period_start", "period_end"]], on="period", how="left")
+    index = index.rename(columns={"offence_id": "index_offence_id", "outcome": "index_outcome"})
+    index["follow_up_end"] = index["index_date"] + pd.DateOffset(months=fu)
+    index["proven_by"] = index["index_date"] + pd.DateOffset(months=fu + wait)
+
+    # reoffences: formal, non-breach offences of the same child in the window
+    members = index[
+        ["child_id", "period", "index_offence_id", "index_date", "follow_up_end", "proven_by"]
+    ]
+    cand = qualifying[qualifying["child_id"].isin(members["child_id"])][
+        ["offence_id", "child_id", "offence_date", "outcome_date"]
+    ]
+    pairs = members.merge(cand, on="child_id", how="inner")
+    after = (
+        pairs["offence_date"] >= pairs["index_date"]
+        if include_index_day
+        else pairs["offence_date"] > pairs["index_date"]
+    )
+    if include_end_day:
+        within = (pairs["offence_date"] <= pairs["follow_up_end"]) & (
+            pairs["outcome_date"] <= pairs["proven_by"]
+        )
+    else:
+        within = (pairs["offence_date"] < pairs["follow_up_end"]) & (
+            pairs["outcome_date"] < pairs["proven_by"]
+        )
+    hits = pairs[after & within & (pairs["offence_id"] != pairs["index_offence_id"])]
+    per_member = hits.groupby(["child_id", "period"]).agg(
+        reoffences=("offence_id", "size"), first_reoffence_date=("offence_date", "min")
+    )
+    out = index.merge(per_member.reset_index(), on=["child_id", "period"], how="left")
+    out["reoffences"] = out["reoffences"].fillna(0).astype("int64")
+    out["reoffender"] = out["reoffences"] > 0
+    out["incomplete"] = out["proven_by"] > as_of_ts
+    columns = [
+        "child_id", "authority_code", "period", "period_start", "period_end",
+        "index_offence_id", "index_outcome", "index_date", "follow_up_end", "proven_by",
+        "sex", "ethnicity", "age", "age_band", "reoffences", "reoffender",
+        "first_reoffence_date", "incomplete",
+    ]  # fmt: skip
+    out = out[columns].sort_values(["period_start", "child_id"], kind="stable")
+    return out.reset_index(drop=True), periods, as_of_ts
+
+
+def reoffending_cohort(
+    data: CohortData,
+    cohort_period: CohortPeriod = "3M",
+    follow_up: str | int = "12M",
+    waiting: str | int = "6M",
+    start: str | pd.Period | None = None,
+    end: str | pd.Period | None = None,
+    as_of: str | pd.Timestamp | None = None,
+    include_index_day: bool = False,
+    include_end_day: bool = True,
+    ages: tuple[int, int] = (10, 17),
+) -> pd.DataFrame:
+    """The members of each reoffending cohort with their proven reoffences.
+
+    Parameters
+    ----------
+    data : CohortData
+        Needs ``offences`` (offence_id, child_id, authority_code,
+        offence_date, outcome_date, outcome, is_breach, release_date) and
+        ``children`` (child_id, birth_month, sex, ethnicity).
+    cohort_period : {"3M", "12M"}, default "3M"
+        Calendar-quarter cohorts (the method since October 2017) or legacy
+        April-March 12-month cohorts.
+    follow_up : str or int, default "12M"
+        Follow-up after the index date, in calendar months.
+    waiting : str or int, default "6M"
+        Further months in which a reoffence committed in the follow-up may
+        be proven ("3M" reproduces the legacy local NI19 measure).
+    start, end : optional
+        First and last cohort: quarters (``"2022/23 Q4"`` or ``"Jan-Mar
+        2023"``) for 3-month cohorts, financial years (``"2022/23"``) for
+        12-month ones. Default: the span of the index events.
+    as_of : date-like, optional
+        The date the data describe (default: the latest ``outcome_date`` in
+        the data). Outcomes after it are ignored, as if not yet recorded.
+    include_index_day : bool, default False
+        Whether an offence committed on the index date can be a reoffence
+        [unverified in METHODS.md: a parameter]. The index offence itself
+        never is.
+    include_end_day : bool, default True
+        Whether the last day of the follow-up (index + follow-up) and of the
+        waiting period (index + follow-up + waiting) are included.
+    ages : (int, int), default (10, 17)
+        Age range at the index date (the youth cohort).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per child per cohort: ``child_id``, ``authority_code`` (of
+        the index offence record), ``period`` (cohort label, e.g. ``"Jan-Mar
+        2023"`` or ``"2022/23"``), ``period_start``, ``period_end``,
+        ``index_offence_id``, ``index_outcome``, ``index_date``,
+        ``follow_up_end``, ``proven_by``, ``sex``, ``ethnicity``, ``age``,
+        ``age_band``, ``reoffences`` (count of proven reoffences),
+        ``reoffender`` (bool), ``first_reoffence_date`` (offence date of the
+        earliest, NaT if none) and ``incomplete`` (``proven_by`` is after
+        ``as_of``: the child's count may still rise).
+
+    Notes
+    -----
+    Index events are formal outcomes (``formal: true`` in the ``outcome``
+    code list) that are not breaches, dated by the outcome date, or by
+    ``release_date`` for custodial outcomes (``custody: true``; a child
+    still in custody has no index event yet). The earliest event in the
+    cohort period is the index; a child enters each cohort at most once.
+    A reoffence is a formal, non-breach offence with
+
+    .. math:: d_0 < \\text{offence date} \\le d_0 + F, \\qquad
+              \\text{outcome date} \\le d_0 + F + W,
+
+    where :math:`d_0` is the index date and :math:`F`, :math:`W` the
+    follow-up and waiting months added with calendar-month arithmetic
+    (``pandas.DateOffset``, i.e. ``relativedelta``: 29 February 2024 + 12
+    months is 28 February 2025; + 18 months is 29 August 2025). Offences
+    committed before the index date are never reoffences, whenever proven.
+    Each offence counts, so several proven at one hearing count several
+    times.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from cohort.cohortdata import CohortData
+    >>> offences = pd.DataFrame({
+    ...     "offence_id": ["i1", "r1", "r2"], "child_id": "a", "authority_code": "X01",
+    ...     "offence_date": pd.to_datetime(["2023-01-02", "2023-06-01", "2023-09-01"]),
+    ...     "outcome_date": pd.to_datetime(["2023-02-15", "2023-08-01", "2024-12-01"]),
+    ...     "outcome": "Youth caution", "is_breach": False, "release_date": pd.NaT})
+    >>> children = pd.DataFrame({"child_id": ["a"], "birth_month": ["2008-01"],
+    ...     "sex": ["Male"], "ethnicity": ["White"]})
+    >>> members = reoffending_cohort(CohortData({"offences": offences, "children": children}),
+    ...                              start="Jan-Mar 2023", end="Jan-Mar 2023")
+    >>> members[["period", "index_date", "proven_by", "reoffences"]]
+             period index_date  proven_by  reoffences
+    0  Jan-Mar 2023 2023-02-15 2024-08-15           1
+    """
+    members, _, _ = _cohort(
+        data, cohort_period, follow_up, waiting, start, end, as_of,
+        include_index_day, include_end_day, ages,
+    )  # fmt: skip
+    return members
+
+
+def _pool(
+    cells: pd.DataFrame,
+    periods: pd.DataFrame,
+    by: tuple[str, ...],
+    window: str,
+) -> pd.DataFrame:
+    """Sum quarterly cohort counts into 12-month pools (financial years or rolling)."""
+    quarters = periods["key"].tolist()
+    pools = []
+    if window == "financial_year":
+        fys = sorted({financial_year(q) for q in quarters}, key=lambda s: s[:4])
+        for fy in fys:
+            members = [q for q in quarters if financial_year(q) == fy]
+            s, e = financial_year_bounds(fy)
+            pools.append((fy, s, e, members))
+    else:
+        for i in range(3, len(quarters)):
+            last = quarters[i]
+            members = [q for q in quarters if last - 3 <= q <= last]
+            pools.append(
+                (
+                    f"12 months to {quarter_label(last)}",
+                    quarter_start(last - 3),
+                    quarter_end(last),
+                    members,
+                )
+            )
+    label_of = dict(zip(periods["key"], periods["period"], strict=True))
+    parts = []
+    for label, s, e, members in pools:
+        labels = [label_of[q] for q in members]
+        part = cells[cells["period"].isin(labels)]
+        agg = part.groupby(list(by), dropna=False, observed=True) if by else None
+        sums = (
+            agg[["N", "R", "O"]].sum().reset_index()
+            if agg is not None
+            else part[["N", "R", "O"]].sum().to_frame().T
+        )
+        flags = (
+            agg["incomplete"].any().reset_index(drop=True)
+            if agg is not None
+            else pd.Series([bool(part["incomplete"].any())])
+        )
+        sums["incomplete"] = flags.to_numpy()
+        sums["cohorts"] = len(members)
+        sums["period"], sums["period_start"], sums["period_end"] = label, s, e
+        parts.append(sums)
+    if not parts:
+        return cells.iloc[0:0].assign(cohorts=pd.Series(dtype="int64"))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _measures(cells: pd.DataFrame, keys: list[str], level: float) -> pd.DataFrame:
+    """The three measures, long on ``measure``, from cell counts N, R, O."""
+    n, r, o = (cells[c].to_numpy(dtype=float) for c in ("N", "R", "O"))
+    blocks = {
+        "binary_rate": proportion_ci(r, n, method="wilson", level=level),
+        "reoffences_per_reoffender": rate_ci(o, r, per=1, level=level),
+        "reoffences_per_offender": rate_ci(o, n, per=1, level=level),
+    }
+    parts = []
+    for name in MEASURES:
+        ci = blocks[name]
+        part = cells[keys].reset_index(drop=True).copy()
+        part["measure"] = name
+        for c in TIDY_COLUMNS:
+            part[c] = ci[c].to_numpy()
+        part["cohorts"] = cells["cohorts"].to_numpy()
+        part["incomplete"] = cells["incomplete"].to_numpy()
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
+def reoffending(
+    data: CohortData,
+    cohort_period: CohortPeriod = "3M",
+    follow_up: str | int = "12M",
+    waiting: str | int = "6M",
+    by: Sequence[str] = ("authority_code",),
+    start: str | pd.Period | None = None,
+    end: str | pd.Period | None = None,
+    pooled: bool = False,
+    pool_window: PoolWindow = "financial_year",
+    as_of: str | pd.Timestamp | None = None,
+    include_index_day: bool = False,
+    include_end_day: bool = True,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Proven reoffending: binary rate, reoffences per reoffender and per offender.
+
+    Parameters
+    ----------
+    data : CohortData
+        Offences with outcomes, breach flags and release dates; children.
+    cohort_period : {"3M", "12M"}, default "3M"
+        Quarterly cohorts (current method) or legacy April-March cohorts.
+    follow_up, waiting : str or int, default "12M" and "6M"
+        Follow-up and waiting periods in calendar months.
+    by : sequence of str, default ("authority_code",)
+        Breakdowns: ``authority_code``, ``sex``, ``ethnicity``, ``age``,
+        ``age_band`` (at the index date), ``index_outcome``.
+    start, end : optional
+        First and last cohort (quarters for "3M", financial years for
+        "12M"); default the span of the index events.
+    pooled : bool, default False
+        Pool quarterly cohorts into 12-month figures (needs ``"3M"``).
+    pool_window : {"financial_year", "rolling_12m"}, default "financial_year"
+        Pools of the quarters of each financial year (April-March), or of
+        the four quarters ending with each quarter.
+    as_of : date-like, optional
+        The date of the data (default the latest outcome date): outcomes
+        after it are ignored and cohorts whose waiting period has not ended
+        by then are flagged ``incomplete`` -- the live tracker.
+    include_index_day, include_end_day : bool
+        Boundary days, as in :func:`reoffending_cohort`.
+    level : float, default 0.95
+        Confidence level.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (authority,) cohort, breakdown cell and measure:
+
+        - ``authority_code`` (when in ``by``), ``period`` (cohort or pool
+          label), ``period_start``, ``period_end``, other ``by`` columns.
+        - ``measure``: ``"binary_rate"`` (reoffenders / cohort),
+          ``"reoffences_per_reoffender"`` (reoffences / reoffenders, the
+          YJB "frequency") or ``"reoffences_per_offender"`` (reoffences /
+          cohort; x100 for "per 100 offenders").
+        - ``numerator``, ``denominator``: R and N, O and R, or O and N.
+        - ``estimate``: their ratio (a proportion, not a percentage, for the
+          binary rate).
+        - ``lower``, ``upper``: Wilson limits for the binary rate; Poisson
+          limits on the reoffence count (exact below 10, Byar from 10) for
+          the frequencies.
+        - ``method``, ``confidence``.
+        - ``cohorts``: quarterly cohorts summed into the row (1 unpooled).
+        - ``incomplete``: True when ``as_of`` is before the end of the
+          waiting period of the cohort's last possible member (period end +
+          follow-up + waiting), so counts may still rise.
+
+    Notes
+    -----
+    For a cohort of :math:`N` children with :math:`R` reoffenders and
+    :math:`O` proven reoffences: binary rate :math:`R/N`, reoffences per
+    reoffender :math:`O/R`, reoffences per offender :math:`O/N`. The
+    cohort and the counting rules are those of :func:`reoffending_cohort`.
+
+    The frequency intervals treat :math:`O` as Poisson with the
+    denominator fixed (:func:`cohort.stats.rate_ci` with ``per=1``). Reoffences
+    cluster within children, so these intervals are too narrow when a few
+    children commit many offences; read them as a lower bound on the
+    uncertainty.
+
+    Pooling (METHODS.md [M]): a 12-month figure sums the numerators and the
+    denominators of its quarterly cohorts, so a child with index events in
+    several quarters counts up to four times, as in the MoJ method since
+    October 2017 (the legacy ``"12M"`` cohort counts each child once).
+    Cohorts with no members have ``NaN`` estimates.
+
+    Sources: MoJ *Guide to Proven Reoffending Statistics*; METHODS.md
+    section 1. Validated against the METHODS.md worked example (N = 200,
+    R = 70, O = 250 -> 35.0%, Wilson 28.7%-41.8%; 3.57 per reoffender;
+    1.25 per child) and the edge cases listed there, on constructed data
+    (``tests/measures/test_measures_reoffending.py``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from cohort.cohortdata import CohortData
+    >>> offences = pd.DataFrame({
+    ...     "offence_id": ["i1", "i2", "r1"], "child_id": ["a", "b", "a"],
+    ...     "authority_code": "X01",
+    ...     "offence_date": pd.to_datetime(["2023-01-02", "2023-01-03", "2023-06-01"]),
+    ...     "outcome_date": pd.to_datetime(["2023-02-15", "2023-03-01", "2023-08-01"]),
+    ...     "outcome": "Youth caution", "is_breach": False, "release_date": pd.NaT})
+    >>> children = pd.DataFrame({"child_id": ["a", "b"], "birth_month": ["2008-01", "2007-06"],
+    ...     "sex": ["Male", "Female"], "ethnicity": ["White", "White"]})
+    >>> data = CohortData({"offences": offences, "children": children})
+    >>> reoffending(data, start="Jan-Mar 2023", end="Jan-Mar 2023", as_of="2025-01-01")[
+    ...     ["measure", "numerator", "denominator", "estimate", "incomplete"]]
+                         measure  numerator  denominator  estimate  incomplete
+    0                binary_rate        1.0          2.0       0.5       False
+    1  reoffences_per_reoffender        1.0          1.0       1.0       False
+    2    reoffences_per_offender        1.0          2.0       0.5       False
+    """
+    _check_choice("cohort_period", cohort_period, get_args(CohortPeriod))
+    _check_choice("pool_window", pool_window, get_args(PoolWindow))
+    if pooled and cohort_period != "3M":
+        raise ValueError("pooled=True pools quarterly cohorts: use cohort_period='3M'")
+    by = _as_tuple(by)
+    fu, wait = _months(follow_up, "follow_up"), _months(waiting, "waiting")
+    ages = (10, 17)
+    members, periods, as_of_ts = _cohort(
+        data, cohort_period, fu, wait, start, end, as_of,
+        include_index_day, include_end_day, ages,
+    )  # fmt: skip
+    _check_by(by, list(members.columns))
+    authorities = _authority_universe(data)
+    levels: dict[str, list[object]] = {}
+    for c in by:
+        if c == "authority_code" and authorities:
+            levels[c] = authorities
+        elif c == "age":
+            levels[c] = list(range(ages[0], ages[1] + 1))
+        elif c == "age_band":
+            levels[c] = _youth_bands(ages)
+        else:
+            levels[c] = sorted(set(members[c].dropna().astype(str)))
+    grid = _grid(periods, by, levels)
+    keys = ["period", *by]
+    tallies = members.assign(**{c: members[c].astype(str) for c in by if c != "age"})
+    counts = tallies.groupby(keys, observed=True, dropna=False).agg(
+        N=("child_id", "size"), R=("reoffender", "sum"), O=("reoffences", "sum")
+    )
+    cells = grid.merge(counts.reset_index(), on=keys, how="left")
+    for c in ("N", "R", "O"):
+        cells[c] = cells[c].fillna(0).astype("int64")
+    last_proven = periods["period_end"] + pd.DateOffset(months=fu + wait)
+    incomplete = dict(zip(periods["period"], last_proven > as_of_ts, strict=True))
+    cells["incomplete"] = cells["period"].map(incomplete).astype(bool)
+    cells["cohorts"] = 1
+    if pooled:
+        cells = _pool(cells, periods, by, pool_window)
+    lead = ["authority_code"] if "authority_code" in by else []
+    rest = [c for c in by if c != "authority_code"]
+    out_keys = [*lead, "period", "period_start", "period_end", *rest]
+    out = _measures(cells, out_keys, level)
+    order = [*out_keys, "measure", *TIDY_COLUMNS, *REOFFENDING_EXTRA_COLUMNS]
+    out = out[order]
+    out["cohorts"] = out["cohorts"].astype("int64")
+    out["incomplete"] = out["incomplete"].astype(bool)
+    sort = ["period_start", *lead, *rest]
+    out["_m"] = out["measure"].map({m: i for i, m in enumerate(MEASURES)})
+    out = out.sort_values([*sort, "_m"], kind="stable").drop(columns="_m")
+    return out.reset_index(drop=True)
+
+
+def time_to_reoffence(
+    data: CohortData,
+    cohort_period: CohortPeriod = "3M",
+    follow_up: str | int = "12M",
+    waiting: str | int = "6M",
+    by: Sequence[str] = ("authority_code",),
+    start: str | pd.Period | None = None,
+    end: str | pd.Period | None = None,
+    as_of: str | pd.Timestamp | None = None,
+    include_index_day: bool = False,
+    include_end_day: bool = True,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Kaplan-Meier curves of days from the index date to the first proven reoffence.
+
+    Parameters
+    ----------
+    data, cohort_period, follow_up, waiting, start, end, as_of,
+    include_index_day, include_end_day
+        As in :func:`reoffending_cohort`; all cohorts from ``start`` to
+        ``end`` are pooled (add ``"period"`` to ``by`` for one curve each).
+    by : sequence of str, default ("authority_code",)
+        One curve per combination of these member columns (``period``,
+        ``authority_code``, ``sex``, ``ethnicity``, ``age_band`` ...).
+    level : float, default 0.95
+        Confidence level of the pointwise limits.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ``by`` columns, then the columns of
+        :func:`cohort.stats.survival.kaplan_meier`: ``time`` (days),
+        ``at_risk``, ``events``, ``censored``, ``survival`` (share not yet
+        reoffended), ``lower``, ``upper``, ``method``, ``confidence``,
+        ``std_error``.
+
+    Notes
+    -----
+    The event is the *commission* date of the first proven reoffence (as
+    counted by :func:`reoffending_cohort`). Children without one are
+    censored at the end of the follow-up (365 days, 366 across a 29
+    February) or, for cohorts still in progress, at ``as_of``. Offences
+    committed before ``as_of`` but not yet proven are unknown, so curves of
+    incomplete cohorts understate reoffending.
+
+    Validated on constructed data with hand-computed product-limit values
+    (``tests/measures/test_measures_reoffending.py``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from cohort.cohortdata import CohortData
+    >>> offences = pd.DataFrame({
+    ...     "offence_id": ["i1", "i2", "r1"], "child_id": ["a", "b", "a"],
+    ...     "authority_code": "X01",
+    ...     "offence_date": pd.to_datetime(["2023-01-02", "2023-01-03", "2023-03-17"]),
+    ...     "outcome_date": pd.to_datetime(["2023-02-15", "2023-03-01", "2023-05-01"]),
+    ...     "outcome": "Youth caution", "is_breach": False, "release_date": pd.NaT})
+    >>> children = pd.DataFrame({"child_id": ["a", "b"], "birth_month": ["2008-01", "2007-06"],
+    ...     "sex": ["Male", "Female"], "ethnicity": ["White", "White"]})
+    >>> km = time_to_reoffence(CohortData({"offences": offences, "children": children}),
+    ...                        start="Jan-Mar 2023", end="Jan-Mar 2023", as_of="2025-01-01")
+    >>> km[["authority_code", "time", "at_risk", "events", "survival"]]
+      authority_code   time  at_risk  events  survival
+    0            X01   30.0        2       1       0.5
+    1            X01  366.0        1       0       0.5
+    """
+    from cohort.stats.survival import kaplan_meier
+
+    by = _as_tuple(by)
+    members, _, as_of_ts = _cohort(
+        data, cohort_period, follow_up, waiting, start, end, as_of,
+        include_index_day, include_end_day, (10, 17),
+    )  # fmt: skip
+    _check_by(by, list(members.columns))
+    km_columns = [
+        "time", "at_risk", "events", "censored", "survival",
+        "lower", "upper", "method", "confidence", "std_error",
+    ]  # fmt: skip
+    if members.empty:
+        return pd.DataFrame(columns=[*by, *km_columns])
+    stop = members["follow_up_end"].where(members["follow_up_end"] <= as_of_ts, as_of_ts)
+    censor_days = (stop - members["index_date"]).dt.days.clip(lower=0)
+    event_days = (members["first_reoffence_date"] - members["index_date"]).dt.days
+    event = members["reoffender"].to_numpy()
+    durations = np.where(event, event_days, censor_days).astype(float)
+    if by:
+        codes, uniques = pd.factorize(pd.MultiIndex.from_frame(members[list(by)]))
+        groups = codes
+    else:
+        groups = None
+    km = kaplan_meier(durations, event.astype(float), groups=groups, level=level)
+    if by:
+        labels = pd.DataFrame(list(uniques), columns=list(by))
+        labels["group"] = range(len(labels))
+        km = labels.merge(km, on="group", how="right")
+    return km[[*by, *km_columns]].reset_index(drop=True)
