@@ -16,9 +16,10 @@ The published figures reproduce only with a one-year lag:
   services, both years, for FTE and custody rates.
 * **Financial year** Y/Y+1 uses **mid-Y**, the estimate for the year the
   financial year starts. The YJB's local table for 2021-22 reproduces exactly
-  with mid-2021 for every service whose districts are in the shipped file
-  (133 of 154, all of them), and matches no service with mid-2022; its
-  2020-21 rows do not match mid-2021 (they use an earlier estimate).
+  with mid-2021 for all 133 of its 154 services that can be built from the
+  shipped mid-2021 districts (Cornwall with the Isles of Scilly; the other 21
+  are two-tier counties), and for none with mid-2022; only 1 of its 2020-21
+  populations equals mid-2021 (2020-21 used an earlier estimate).
 
 Both are one rule, the default ``convention="previous_mid_year"``: use the
 estimate for the calendar year *before the one in which the period ends*
@@ -279,7 +280,7 @@ def service_areas() -> pd.DataFrame:
     """
     df = _read_csv(_shipped(_AREAS_FILE))
     for c in ("first_mid_year", "last_mid_year"):
-        df[c] = pd.to_numeric(df[c].replace("", None)).astype("Int64")
+        df[c] = pd.to_numeric(df[c].mask(df[c] == "")).astype("Int64")
     return df
 
 
@@ -309,47 +310,51 @@ def _resolve(areas: Areas | None, src: pd.DataFrame, years: list[int]) -> pd.Dat
     if not groups:
         raise ValueError("areas is empty; pass None for every area.")
 
-    lookup = service_areas()
-    lookup["key"] = lookup["name"].map(_norm)
-    areas_by_year = {
-        y: g.drop_duplicates("area_code").assign(key=lambda d: d["area_name"].map(_norm))
-        for y, g in src.loc[
-            src["mid_year"].isin(years), ["mid_year", "area_code", "area_name"]
-        ].groupby("mid_year")
-    }
-    all_keys = set(lookup["key"]).union(*(set(a["key"]) for a in areas_by_year.values()))
+    # plain dicts: one lookup per requested name, however many are asked for
+    services: dict[str, list[tuple[str, str, int, int]]] = {}
+    for r in service_areas().itertuples(index=False):
+        first = -1 if pd.isna(r.first_mid_year) else int(r.first_mid_year)
+        last = 10_000 if pd.isna(r.last_mid_year) else int(r.last_mid_year)
+        services.setdefault(_norm(r.name), []).append((r.name, r.area_code, first, last))
+    known = src.loc[src["mid_year"].isin(years), ["mid_year", "area_code", "area_name"]]
+    known = known.drop_duplicates()
+    by_code: dict[tuple[int, str], str] = {}
+    by_key: dict[tuple[int, str], list[tuple[str, str]]] = {}
+    for y, code, area in zip(
+        known["mid_year"], known["area_code"], known["area_name"], strict=True
+    ):
+        by_code[(int(y), code)] = area
+        by_key.setdefault((int(y), _norm(area)), []).append((code, area))
+    all_keys = set(services) | {k for _, k in by_key}
 
     def find(item: str, year: int) -> tuple[str, str]:
-        a = areas_by_year[year]
-        if _CODE_RE.match(item.strip().upper()):
-            hit = a[a["area_code"] == item.strip().upper()]
+        code = item.strip().upper()
+        if _CODE_RE.match(code):
+            hits = [(code, by_code[(year, code)])] if (year, code) in by_code else []
         else:
-            hit = a[a["key"] == _norm(item)]
-        if len(hit) > 1:
+            hits = by_key.get((year, _norm(item)), [])
+        if len(hits) > 1:
             raise ValueError(
                 f"{item!r} matches several mid-{year} areas "
-                f"({', '.join(hit['area_code'] + ' ' + hit['area_name'])}); pass the area code."
+                f"({', '.join(c + ' ' + n for c, n in hits)}); pass the area code."
             )
-        if hit.empty:
+        if not hits:
             raise ValueError(
                 f"{item!r} is not an area in the mid-{year} estimates "
                 f"(mid-2021 has districts on 2021 boundaries only; mid-2022 every geography "
                 f"on April 2023 boundaries). Pass its area code, its districts as "
                 f"{{{item!r}: [...]}}, or another mid_year.{_suggest(item, all_keys)}"
             )
-        return hit["area_code"].iloc[0], hit["area_name"].iloc[0]
+        return hits[0]
 
     rows = []
     for order, (label, members) in enumerate(groups):
         for year in years:
             if members is None:
-                svc = lookup[lookup["key"] == _norm(label)]
-                if not svc.empty:
-                    first = svc["first_mid_year"].fillna(-1).astype("int64")
-                    last = svc["last_mid_year"].fillna(10_000).astype("int64")
-                    use = svc[(first <= year) & (year <= last)]
-                    found = [find(c, year) for c in use["area_code"]]
-                    name = svc["name"].iloc[0]
+                svc = services.get(_norm(label))
+                if svc:
+                    found = [find(c, year) for _, c, first, last in svc if first <= year <= last]
+                    name = svc[0][0]
                 else:
                     found = [find(label, year)]
                     # a code is labelled with the ONS name, a name as the caller wrote it
@@ -389,7 +394,8 @@ def ons(
         Mid-year estimate(s); default every year in the source (the shipped
         file has 2021 and 2022).
     areas : str, list of str or dict, optional
-        Default every area. A list of area codes (``"E08000014"``), area
+        Default every area in the file (in mid-2022 districts, counties,
+        regions and countries overlap: do not sum them). A list of area codes (``"E08000014"``), area
         names (``"St Helens"`` matches ``"St. Helens"``; case, dots, ``&`` and
         hyphens are ignored) or names of services in the shipped lookup
         (:func:`service_areas`, e.g. ``"Lancashire"``,
