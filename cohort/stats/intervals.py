@@ -435,8 +435,8 @@ def rate_ratio(
         ``"katz"`` is the log (delta-method) interval with a Wald p-value:
         Katz et al. for risks, its Poisson analogue for rates. ``"exact"`` uses
         small-sample methods: for rates the conditional binomial interval and
-        test; for risks Fisher's exact test with Koopman's score interval
-        (see Notes).
+        test; for risks Fisher's exact test with the Miettinen-Nurminen score
+        interval (see Notes).
     level : float, default 0.95
         Confidence level.
 
@@ -447,7 +447,7 @@ def rate_ratio(
         - ``estimate``: the ratio ``(count1/denom1) / (count2/denom2)``.
         - ``lower``, ``upper``: confidence limits for the ratio.
         - ``method``: ``"katz"``, ``"poisson-log"``, ``"conditional-binomial"``
-          or ``"koopman-score"``: how the interval was made.
+          or ``"miettinen-nurminen"``: how the interval was made.
         - ``confidence``: the confidence level.
         - ``reference_numerator``, ``reference_denominator``: group 2's
           events and denominator.
@@ -472,9 +472,11 @@ def rate_ratio(
     *Exact, risks.* Fisher's exact test (``scipy.stats.fisher_exact``) gives
     the p-value. Fisher's conditional distribution depends on the odds ratio
     only, so no exact conditional interval exists for a risk ratio; the
-    interval is Koopman's (1984) score interval
+    interval is the Miettinen-Nurminen (1985) score interval, Koopman's
+    (1984) with the variance inflated by :math:`N/(N - 1)`
     (``statsmodels.stats.proportion.confint_proportions_2indep``,
-    ``method="score"``), which stays finite and well-behaved with zero cells.
+    ``method="score"``), which stays finite and well-behaved with small and
+    zero counts.
 
     *Zero cells.* With ``"katz"`` a zero count in either group makes the log
     interval and p-value undefined: they are ``NaN`` and a
@@ -488,8 +490,9 @@ def rate_ratio(
     Validated against METHODS.md section 4 (custody 12/60 vs 20/200: RR 2.00,
     Katz 1.04-3.85, Fisher p = 0.046; FTE 30/2,000 vs 100/20,000: RR 3.00,
     log 1.99-4.51, exact 1.93-4.55, p = 1.6e-6; RRI matrix rows), hand
-    calculations of the formulas, and the score-test definition of Koopman's
-    interval.
+    calculations of the formulas, and the score-test definition of the
+    Miettinen-Nurminen interval (the score statistic equals the critical
+    value at both limits).
 
     References
     ----------
@@ -499,6 +502,9 @@ def rate_ratio(
 
     Koopman, P. A. R. (1984). Confidence intervals for the ratio of two
     binomial proportions. *Biometrics*, 40(2), 513-517.
+
+    Miettinen, O. & Nurminen, M. (1985). Comparative analysis of two rates.
+    *Statistics in Medicine*, 4(2), 213-226.
 
     Breslow, N. E. & Day, N. E. (1987). *Statistical Methods in Cancer
     Research, Vol. II*. IARC (section 2.2, conditional test for rate ratios).
@@ -566,7 +572,7 @@ def rate_ratio(
                 int(round(a[i])), int(round(events[i])), n1[i] / (n1[i] + n2[i])
             ).pvalue
     else:
-        labels = np.full(a.shape, "koopman-score", dtype=object)
+        labels = np.full(a.shape, "miettinen-nurminen", dtype=object)
         for i in np.flatnonzero(valid):
             table = np.array([[a[i], n1[i] - a[i]], [c[i], n2[i] - c[i]]]).round().astype(int)
             p_value[i] = stats.fisher_exact(table).pvalue

@@ -194,50 +194,62 @@ def _nearest_with_replacement(
     return rows[keep], chosen[keep], dist[keep]
 
 
+def _nearest_in(sorted_values: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Position of the nearest sorted value for each query, and its distance.
+
+    Ties go to the lower position (the left neighbour, and the first of equal
+    values), a strict order that the mutual-nearest rule below relies on.
+    """
+    m = sorted_values.size
+    ins = np.searchsorted(sorted_values, query, side="left")
+    left = np.clip(ins - 1, 0, m - 1)
+    right = np.clip(ins, 0, m - 1)
+    d_left = np.where(ins > 0, query - sorted_values[left], np.inf)
+    d_right = np.where(ins < m, sorted_values[right] - query, np.inf)
+    take_left = d_left <= d_right
+    best = np.where(take_left, left, right)
+    best = np.searchsorted(sorted_values, sorted_values[best], side="left")
+    return best, np.where(take_left, d_left, d_right)
+
+
 def _nearest_without_replacement(
     t_score: np.ndarray, c_sorted: np.ndarray, k: int, width: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Greedy 1:k matching without replacement, in k rounds of 1:1.
+    """Greedy matching without replacement, closest pairs first, in k passes.
 
-    In each pass every still-eligible treated unit proposes its nearest
-    available control; a control wanted by several goes to the closest, the
-    others propose again. A treated unit whose nearest available control is
-    outside the caliper gets no further matches (later ones can only be
-    farther). The result does not depend on the order of the data.
+    Each pass is 1:1 greedy matching by distance: the closest remaining pair
+    is matched, then the next closest, and so on. It is computed in rounds:
+    every pair of a waiting treated unit and an available control that are
+    each other's nearest neighbour is matched at once (such a pair is always
+    the next closest pair for both, so the result equals the sequential
+    greedy one). A treated unit whose nearest available control is outside
+    the caliper gets no further matches, as later ones can only be farther.
     """
+    t_order = np.argsort(t_score, kind="stable")
+    t_sorted = t_score[t_order]
     available = np.ones(c_sorted.size, dtype=bool)
-    eligible = np.ones(t_score.size, dtype=bool)
+    eligible = np.ones(t_sorted.size, dtype=bool)
     rows, cols, dists = [], [], []
     for _ in range(k):
         waiting = eligible.copy()
         while waiting.any() and available.any():
-            avail_pos = np.flatnonzero(available)
-            sub = c_sorted[avail_pos]
-            who = np.flatnonzero(waiting)
-            ins = np.searchsorted(sub, t_score[who])
-            left = np.clip(ins - 1, 0, sub.size - 1)
-            right = np.clip(ins, 0, sub.size - 1)
-            d_left = np.abs(t_score[who] - sub[left])
-            d_right = np.abs(sub[right] - t_score[who])
-            take_right = d_right < d_left
-            best = np.where(take_right, right, left)
-            dist = np.where(take_right, d_right, d_left)
-            too_far = dist > width
-            eligible[who[too_far]] = False
-            waiting[who[too_far]] = False
-            who, best, dist = who[~too_far], avail_pos[best[~too_far]], dist[~too_far]
-            if who.size == 0:
-                break
-            # contested controls go to the closest proposer (ties: first in data order)
-            order = np.lexsort((who, dist, best))
-            first = np.ones(order.size, dtype=bool)
-            first[1:] = best[order][1:] != best[order][:-1]
-            win = order[first]
-            rows.append(who[win])
-            cols.append(best[win])
-            dists.append(dist[win])
-            available[best[win]] = False
-            waiting[who[win]] = False
+            c_pos = np.flatnonzero(available)
+            c_val = c_sorted[c_pos]
+            t_pos = np.flatnonzero(waiting)
+            t_val = t_sorted[t_pos]
+            choice, dist = _nearest_in(c_val, t_val)
+            far = dist > width
+            if far.any():
+                eligible[t_pos[far]] = False
+                waiting[t_pos[far]] = False
+                continue
+            back, _ = _nearest_in(t_val, c_val[choice])
+            mutual = back == np.arange(t_pos.size)
+            rows.append(t_order[t_pos[mutual]])
+            cols.append(c_pos[choice[mutual]])
+            dists.append(dist[mutual])
+            available[c_pos[choice[mutual]]] = False
+            waiting[t_pos[mutual]] = False
         if not available.any():
             break
     if not rows:
@@ -288,7 +300,8 @@ def match(
         ``True``.
     caliper : float or None, default 0.2
         Maximum distance in standard deviations of the score, pooled over
-        the two groups as :math:`\\sqrt{(s_t^2 + s_c^2)/2}` (Austin 2011).
+        the two groups as :math:`\\sqrt{(s_t^2 + s_c^2)/2}` (Austin 2011; a
+        group of one unit contributes no variance).
         ``None`` for no caliper (not allowed for radius matching).
     exact : Series or DataFrame, optional
         Variables to match exactly on (aligned with ``score``): matching
@@ -313,9 +326,10 @@ def match(
     Nearest neighbours with replacement use the fact that the :math:`k`
     nearest values in a sorted array lie within :math:`k` places of the
     insertion point (``np.searchsorted``). Without replacement the matching
-    is greedy, in :math:`k` passes of 1:1 matching; a comparison wanted by
-    several treated units goes to the closest, so the result does not
-    depend on row order. Ties in distance go to the lower score. Radius
+    is greedy by distance (closest pairs first, as MatchIt's
+    ``m.order = "closest"``), in :math:`k` passes of 1:1 matching, so the
+    result does not depend on row order. Ties in distance go to the lower
+    score. Radius
     matching takes every comparison within the caliper, each with weight
     :math:`1/m_i`.
 
@@ -372,8 +386,10 @@ def match(
     if caliper is None:
         width = np.inf
     else:
-        pooled_sd = np.sqrt((np.var(s[t == 1], ddof=1) + np.var(s[t == 0], ddof=1)) / 2)
-        width = caliper * pooled_sd
+        variances = [np.var(s[t == g], ddof=1) for g in (0, 1) if np.count_nonzero(t == g) > 1]
+        if not variances:
+            raise ValueError("a caliper needs at least two units in one group to measure spread")
+        width = caliper * float(np.sqrt(np.mean(variances)))
 
     treated_all = np.flatnonzero(t == 1)
     control_all = np.flatnonzero(t == 0)
