@@ -273,7 +273,9 @@ def write_store(data: CohortData, path: str | os.PathLike[str], overwrite: bool 
     ----------
     data : CohortData
         Tables, attrition log and metadata. Table names must be identifiers;
-        column names must be text. The index is not stored.
+        column names must be text. The index is not stored. ``metadata`` is
+        kept in the manifest as JSON: values JSON cannot hold (timestamps,
+        sets) come back as text.
     path : str or path-like
         Folder to create.
     overwrite : bool
