@@ -37,6 +37,7 @@ them.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -444,39 +445,54 @@ def _dates(s: pd.Series) -> pd.Series:
     return pd.to_datetime(s, errors="coerce")
 
 
-def _bool(s: pd.Series) -> pd.Series:
-    """A nullable boolean copy (True, False, <NA>) of a flag column."""
-    if s.dtype == "boolean":
-        return s
-    return s.astype("object").where(s.notna(), None).astype("boolean")
+@functools.cache
+def _codes(name: str, filters: tuple[tuple[str, Any], ...] = ()) -> tuple[str, ...]:
+    """Codes of a code list of the (read-only, cached) data dictionary."""
+    return tuple(load_dictionary().codes(name, **dict(filters)))
 
 
-def _label(flag: pd.Series, yes: str = "Yes", no: str = "No") -> pd.Series:
-    """Labels for a nullable boolean; missing stays missing."""
-    b = _bool(flag)
-    out = pd.Series(np.where(b.fillna(False).to_numpy(dtype=bool), yes, no), index=b.index,
-                    dtype=object)
-    return out.where(b.notna().to_numpy(dtype=bool))
+@functools.cache
+def _code_attribute(name: str, attribute: str) -> Mapping[str, Any]:
+    frame = load_dictionary().codelist(name)
+    return dict(zip(frame["code"], frame[attribute], strict=True))
 
 
-def _chain(previous: pd.Series, step: pd.Series) -> pd.Series:
-    """Cascade step: set only where the previous step is set (missing counts as no);
-    missing where the previous step is missing."""
-    prev = _bool(previous)
-    out = (prev.fillna(False) & _bool(step).fillna(False)).astype("boolean")
-    return out.where(prev.notna(), pd.NA)
+# Flags are held as float arrays while counting: 1.0 (yes), 0.0 (no), NaN (not answered).
+
+
+def _flag(s: pd.Series) -> np.ndarray:
+    """1.0 / 0.0 / NaN from a flag column (bool, nullable boolean or object)."""
+    if s.dtype == bool:
+        return s.to_numpy(dtype=float)
+    if s.dtype != "boolean":
+        s = s.astype(object).where(s.notna(), None).astype("boolean")
+    return s.to_numpy(dtype=float, na_value=np.nan)
+
+
+def _label(flag: np.ndarray, yes: str = "Yes", no: str = "No") -> np.ndarray:
+    """Labels for a flag array; missing stays missing (None)."""
+    return np.where(np.isnan(flag), None, np.where(flag == 1, yes, no)).astype(object)
+
+
+def _chain(previous: np.ndarray, step: np.ndarray) -> np.ndarray:
+    """Cascade step: set only where the previous step is set (a missing answer counts
+    as no); missing where the previous step is missing."""
+    return np.where(np.isnan(previous), np.nan, ((previous == 1) & (step == 1)).astype(float))
+
+
+def _text(s: pd.Series) -> np.ndarray:
+    """A code column as an object array with None for missing values."""
+    return s.astype(object).where(s.notna(), None).to_numpy(dtype=object)
 
 
 def _hours_labels(threshold: float) -> tuple[str, str]:
     return f"{threshold:g} Hours and Over", f"Under {threshold:g} Hours"
 
 
-def _band(hours: pd.Series, threshold: float) -> pd.Series:
-    h = pd.to_numeric(hours, errors="coerce").astype(float)
+def _band(hours: pd.Series, threshold: float) -> np.ndarray:
+    h = pd.to_numeric(hours, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     over, under = _hours_labels(threshold)
-    return pd.Series(np.where(h >= threshold, over, under), index=h.index, dtype=object).where(
-        h.notna()
-    )
+    return np.where(np.isnan(h), None, np.where(h >= threshold, over, under)).astype(object)
 
 
 # --------------------------------------------------------------------------- source builders
@@ -489,6 +505,7 @@ def _cohort_records(
     end: pd.Timestamp,
     basis: Basis,
     programmes: Sequence[str],
+    warn: bool = True,
 ) -> pd.DataFrame:
     """KPI records of the cohort: one per intervention, with its programme."""
     iv = _table(data, "interventions", authority)
@@ -507,7 +524,7 @@ def _cohort_records(
     order = ["intervention_id", "record_date"] + (["record_id"] if "record_id" in rec else [])
     rec = rec.sort_values(order, kind="stable").drop_duplicates("intervention_id", keep="last")
     lacking = int((~iv["intervention_id"].isin(rec["intervention_id"])).sum())
-    if lacking:
+    if lacking and warn:
         warnings.warn(
             f"{lacking} KPI-cohort intervention(s) of {authority} in the period have no "
             f"kpi_records row ({basis!r} basis); they are left out of every KPI 1-5 and 7 "
@@ -520,47 +537,46 @@ def _cohort_records(
 
 
 def _derive_records(rec: pd.DataFrame, defs: KpiDefinitions) -> pd.DataFrame:
-    """The answer columns the KPI 1-5 and 7 specs read, one row per record."""
-    dictionary = load_dictionary()
+    """The answer columns the KPI 1-5 and 7 specs read, one row per record.
+
+    Flags are floats (1.0 yes, 0.0 no, NaN unanswered); codes are objects
+    (None unanswered). Cascade steps are chained here, before a financial
+    year keeps one row per child, so that each step comes from the same
+    record as the step before it.
+    """
     if defs.school_age_from == "record":
-        school_age = _bool(rec["school_age"])
+        school_age = _flag(rec["school_age"])
     else:
-        flag = dictionary.codelist("ete_type").set_index("code")["school_age"]
-        school_age = _bool(rec["ete_type"].map(flag))
-    sen = rec["sen_level"].astype(object).where(rec["sen_level"].notna())
-    known_level = sen.notna() & sen.ne("Unknown")
-    identified = (
-        pd.Series(sen.isin(list(defs.send_identified_levels)), index=rec.index)
-        .astype("boolean")
-        .where(known_level, pd.NA)
-    )
-    out = pd.DataFrame(
-        {
-            "child_id": rec["child_id"],
-            "record_date": _dates(rec["record_date"]),
-            "accommodation": rec["accommodation"].astype(object).where(rec["accommodation"].notna()),
-            "school_age": school_age,
-            "age_group": _label(school_age, "School age", "Post-16"),
-            "ete_type": rec["ete_type"].astype(object).where(rec["ete_type"].notna()),
-            "ete_suitability": _label(rec["ete_suitable"], "Suitable", "Unsuitable"),
-            "hours_offered_band": _band(rec["ete_hours_offered"], defs.hours_threshold),
-            "hours_attended_band": _band(rec["ete_hours_attended"], defs.hours_threshold),
-            "sen_level": sen,
-            "send_identified": identified,
-            "send_plan": _chain(identified, rec["send_plan_in_place"]),
-            "semh_answer": _label(rec["semh_need"]),
-        },
-        index=rec.index,
-    )
+        school_age = _flag(rec["ete_type"].map(_code_attribute("ete_type", "school_age")))
+    sen = _text(rec["sen_level"])
+    known_level = pd.notna(sen) & (sen != "Unknown")
+    identified = np.where(
+        known_level, np.isin(sen.astype(str), list(defs.send_identified_levels)), np.nan
+    ).astype(float)
+    out = {
+        "child_id": rec["child_id"].to_numpy(dtype=object),
+        "record_date": _dates(rec["record_date"]).to_numpy(),
+        "accommodation": _text(rec["accommodation"]),
+        "school_age": school_age,
+        "age_group": _label(school_age, "School age", "Post-16"),
+        "ete_type": _text(rec["ete_type"]),
+        "ete_suitability": _label(_flag(rec["ete_suitable"]), "Suitable", "Unsuitable"),
+        "hours_offered_band": _band(rec["ete_hours_offered"], defs.hours_threshold),
+        "hours_attended_band": _band(rec["ete_hours_attended"], defs.hours_threshold),
+        "sen_level": sen,
+        "send_identified": identified,
+        "send_plan": _chain(identified, _flag(rec["send_plan_in_place"])),
+        "semh_answer": _label(_flag(rec["semh_need"])),
+    }
     for p in ("mh", "sm"):
-        need = _bool(rec[f"{p}_need"])
+        need = _flag(rec[f"{p}_need"])
         out[f"{p}_need"] = need
         out[f"{p}_need_answer"] = _label(need)
-        out[f"{p}_offered"] = _chain(need, rec[f"{p}_offered"])
-        out[f"{p}_attending"] = _chain(out[f"{p}_offered"], rec[f"{p}_attending"])
+        out[f"{p}_offered"] = _chain(need, _flag(rec[f"{p}_offered"]))
+        out[f"{p}_attending"] = _chain(out[f"{p}_offered"], _flag(rec[f"{p}_attending"]))
     for c in ("early_help", "child_in_need", "child_protection", "cared_for"):
-        out[c] = _bool(rec[c])
-    return out
+        out[c] = _flag(rec[c])
+    return pd.DataFrame(out)
 
 
 def _per_child(frame: pd.DataFrame, order: Sequence[str], rule: YearRecord) -> pd.DataFrame:
@@ -577,9 +593,8 @@ def _oocd_frame(
     defs: KpiDefinitions,
 ) -> pd.DataFrame:
     """Out-of-court disposal interventions of the period with their outcome at its end."""
-    oocd = load_dictionary().codes("programme", oocd=True)
     iv = _table(data, "interventions", authority)
-    iv = iv[iv["programme"].isin(oocd)]
+    iv = iv[iv["programme"].isin(_codes("programme", (("oocd", True),)))]
     ends = _dates(iv["end_date"])
     if basis == "ended":
         iv = iv[(ends >= start) & (ends <= end)]
@@ -590,13 +605,15 @@ def _oocd_frame(
     completed = done & iv["status"].isin(list(defs.oocd_completed_statuses)).to_numpy(dtype=bool)
     return pd.DataFrame(
         {
-            "child_id": iv["child_id"].to_numpy(),
-            "programme": iv["programme"].to_numpy(),
+            "child_id": iv["child_id"].to_numpy(dtype=object),
+            "programme": _text(iv["programme"]),
             "start_date": _dates(iv["start_date"]).to_numpy(),
             # Still open at the period's end sorts last: it is the child's current disposal.
             "sort_end": ends.where(pd.Series(done, index=iv.index), pd.Timestamp.max).to_numpy(),
-            "oocd_completed": completed,
-            "oocd_outcome": np.select([completed, done], ["Completed", "Not completed"], "Ongoing"),
+            "oocd_completed": completed.astype(float),
+            "oocd_outcome": np.select(
+                [completed, done], ["Completed", "Not completed"], "Ongoing"
+            ).astype(object),
         }
     )
 
@@ -606,13 +623,16 @@ def _offence_frame(
     defs: KpiDefinitions,
 ) -> pd.DataFrame:
     """Proven serious violence offences dealt with (outcome date) in the period."""
-    groups = load_dictionary().codes("offence_group", serious_violence=True)
+    groups = _codes("offence_group", (("serious_violence", True),))
     off = _table(data, "offences", authority)
     when = _dates(off["outcome_date"])
     gravity = pd.to_numeric(off["gravity_score"], errors="coerce")
     keep = (when >= start) & (when <= end) & off["offence_group"].isin(groups)
     keep &= (gravity >= defs.sv_min_gravity).fillna(False)
-    return off.loc[keep, ["child_id", "offence_group"]].reset_index(drop=True)
+    off = off[keep]
+    return pd.DataFrame(
+        {"child_id": _text(off["child_id"]), "offence_group": _text(off["offence_group"])}
+    )
 
 
 def _board_frame(
@@ -622,7 +642,7 @@ def _board_frame(
     b = _table(data, "board_attendance", authority)
     when = _dates(b["meeting_date"])
     b = b[(when >= start) & (when <= end)]
-    return pd.DataFrame({"agency": b["agency"].to_numpy(), "attended": _bool(b["attended"]).to_numpy()})
+    return pd.DataFrame({"agency": _text(b["agency"]), "attended": _flag(b["attended"])})
 
 
 def _victim_frame(
@@ -633,23 +653,24 @@ def _victim_frame(
     ``contacted``, ``offered_rj`` and ``accepted_rj`` are chained: a victim
     counts as contacted only if they consented, as offered only if
     contacted, as accepting only if offered. ``rj_accepted_chain`` is the
-    last step, missing for victims who did not consent.
+    last step, missing for victims who did not consent. Flags are floats
+    (1.0, 0.0, NaN).
     """
     v = _table(data, "victims", authority)
     when = _dates(v["record_date"])
     v = v[(when >= start) & (when <= end)].reset_index(drop=True)
-    consented = _bool(v["consented_contact"])
-    contacted = _chain(consented, v["contacted"])
-    offered = _chain(contacted, v["offered_rj"])
-    accepted = _chain(offered, v["accepted_rj"])
+    consented = _flag(v["consented_contact"])
+    contacted = _chain(consented, _flag(v["contacted"]))
+    offered = _chain(contacted, _flag(v["offered_rj"]))
+    accepted = _chain(offered, _flag(v["accepted_rj"]))
     return v.assign(
         consented_contact=consented,
         contacted=contacted,
         offered_rj=offered,
         accepted_rj=accepted,
-        rj_accepted_chain=accepted.where(consented.fillna(False), pd.NA),
-        support_requested=_bool(v["support_requested"]),
-        support_provided=_bool(v["support_provided"]),
+        rj_accepted_chain=np.where(consented == 1, accepted, np.nan),
+        support_requested=_flag(v["support_requested"]),
+        support_provided=_flag(v["support_provided"]),
     )
 
 
@@ -664,80 +685,96 @@ def _resolve_categories(spec: MeasureSpec, defs: KpiDefinitions) -> list[str]:
         return list(_hours_labels(defs.hours_threshold))
     if cats.startswith("codelist:"):
         parts = cats.split(":")
-        filters: dict[str, Any] = {}
+        filters: list[tuple[str, Any]] = []
         for item in parts[2:]:
             key, value = item.split("=", 1)
-            filters[key] = {"True": True, "False": False}.get(value, value)
-        return load_dictionary().codes(parts[1], **filters)
+            filters.append((key, {"True": True, "False": False}.get(value, value)))
+        return list(_codes(parts[1], tuple(filters)))
     raise ValueError(f"cannot resolve categories {cats!r} of measure {spec.measure!r}")
 
 
-def _rows_for(frame: pd.DataFrame, spec: MeasureSpec) -> pd.DataFrame:
-    keep = pd.Series(True, index=frame.index)
+def _mask(frame: pd.DataFrame, spec: MeasureSpec) -> np.ndarray:
+    keep = np.ones(len(frame), dtype=bool)
     if spec.subgroup != "all":
-        sa = _bool(frame["school_age"])
-        keep &= (sa if spec.subgroup == "school_age" else ~sa).fillna(False).astype(bool)
+        sa = frame["school_age"].to_numpy(dtype=float)
+        keep &= sa == (1.0 if spec.subgroup == "school_age" else 0.0)
     if spec.within is not None:
-        keep &= _bool(frame[spec.within]).fillna(False).astype(bool)
-    return frame[keep]
+        keep &= frame[spec.within].to_numpy(dtype=float) == 1
+    return keep
 
 
-def _evaluate(frame: pd.DataFrame, spec: MeasureSpec, categories: list[str]) -> pd.DataFrame:
+def _evaluate(frame: pd.DataFrame, spec: MeasureSpec, categories: list[str]) -> dict[str, list]:
     """Counts for one measure: ``subgroup, measure, category, numerator, denominator``."""
-    rows = _rows_for(frame, spec)
-    nan = float("nan")
+    keep = _mask(frame, spec)
+
+    def flag(c: str) -> np.ndarray:
+        return frame[c].to_numpy(dtype=float)[keep]
+
+    def text(c: str) -> np.ndarray:
+        return frame[c].to_numpy(dtype=object)[keep]
+
+    categories = list(categories)
     if spec.kind == "categorical":
-        values = rows[spec.columns[0]]
-        counts = values[values.isin(categories)].value_counts().reindex(categories, fill_value=0)
-        num, den = counts.to_numpy(dtype=float), np.full(len(categories), float(counts.sum()))
+        values = text(spec.columns[0])
+        num = [float(np.count_nonzero(values == c)) for c in categories]
+        den = [float(sum(num))] * len(num)
     elif spec.kind == "flags":
-        flags = pd.DataFrame({c: _bool(rows[c]) for c in spec.columns}, index=rows.index)
-        answered = flags.notna().all(axis=1)
-        set_ = flags[answered].fillna(False).astype(bool)
-        num = set_.sum().to_numpy(dtype=float)
-        den = np.full(len(num), float(answered.sum()))
+        flags = np.column_stack([flag(c) for c in spec.columns])
+        answered = ~np.isnan(flags).any(axis=1)
+        is_set = flags[answered] == 1
+        num = is_set.sum(axis=0).astype(float).tolist()
+        den = [float(answered.sum())] * len(num)
         if spec.total:
-            num = np.append(num, float(set_.any(axis=1).sum()))
-            den = np.append(den, den[0] if len(den) else float(answered.sum()))
-            categories = [*categories, spec.total]
+            num.append(float(is_set.any(axis=1).sum()))
+            den.append(float(answered.sum()))
+            categories.append(spec.total)
     elif spec.kind == "cascade":
-        first = _bool(rows[spec.columns[0]])
-        mask = first.fillna(False).astype(bool)
-        num_list, den_list = [float(mask.sum())], [float(first.notna().sum())]
-        for col in spec.columns[1:]:
-            den_list.append(float(mask.sum()))
-            mask = mask & _bool(rows[col]).fillna(False).astype(bool)
-            num_list.append(float(mask.sum()))
-        num, den = np.array(num_list), np.array(den_list)
+        first = flag(spec.columns[0])
+        step = first == 1
+        num, den = [float(step.sum())], [float((~np.isnan(first)).sum())]
+        for c in spec.columns[1:]:
+            den.append(float(step.sum()))
+            step = step & (flag(c) == 1)
+            num.append(float(step.sum()))
     elif spec.kind == "rate_by":
-        indicator, by = spec.columns
-        flag = _bool(rows[indicator]).fillna(False).astype(bool)
-        grouped = flag.groupby(rows[by].to_numpy()).agg(["sum", "size"]).reindex(categories)
-        num = grouped["sum"].fillna(0).to_numpy(dtype=float)
-        den = grouped["size"].fillna(0).to_numpy(dtype=float)
+        indicator, by = flag(spec.columns[0]) == 1, text(spec.columns[1])
+        in_any = np.zeros(len(by), dtype=bool)
+        num, den = [], []
+        for c in categories:
+            m = by == c
+            in_any |= m
+            num.append(float((indicator & m).sum()))
+            den.append(float(m.sum()))
         if spec.total:
-            in_cats = rows[by].isin(categories).to_numpy()
-            num = np.append(num, float(flag[in_cats].sum()))
-            den = np.append(den, float(in_cats.sum()))
-            categories = [*categories, spec.total]
+            num.append(float((indicator & in_any).sum()))
+            den.append(float(in_any.sum()))
+            categories.append(spec.total)
     else:  # count_by
-        ident, by = spec.columns
-        in_cats = rows[rows[by].isin(categories)]
-        per = in_cats.groupby(by)[ident].nunique().reindex(categories, fill_value=0)
-        num = per.to_numpy(dtype=float)
+        ids, by = text(spec.columns[0]), text(spec.columns[1])
+        in_any = np.zeros(len(by), dtype=bool)
+        num = []
+        for c in categories:
+            m = by == c
+            in_any |= m
+            num.append(float(len(pd.unique(ids[m]))))
         if spec.total:
-            num = np.append(num, float(in_cats[ident].nunique()))
-            categories = [*categories, spec.total]
-        den = np.full(len(num), nan)
-    return pd.DataFrame(
-        {
-            "subgroup": spec.subgroup,
-            "measure": spec.measure,
-            "category": categories,
-            "numerator": num,
-            "denominator": den,
-        }
-    )
+            num.append(float(len(pd.unique(ids[in_any]))))
+            categories.append(spec.total)
+        den = [float("nan")] * len(num)
+    n = len(categories)
+    return {
+        "subgroup": [spec.subgroup] * n,
+        "measure": [spec.measure] * n,
+        "category": categories,
+        "numerator": num,
+        "denominator": den,
+    }
+
+
+def _counts_frame(blocks: Sequence[Mapping[str, list]]) -> pd.DataFrame:
+    """One frame from the blocks of :func:`_evaluate` (and any extra key lists)."""
+    keys = list(blocks[0])
+    return pd.DataFrame({k: [v for b in blocks for v in b[k]] for k in keys})
 
 
 def _tidy(counts: pd.DataFrame, level: float) -> pd.DataFrame:
@@ -745,30 +782,29 @@ def _tidy(counts: pd.DataFrame, level: float) -> pd.DataFrame:
     ci = proportion_ci(counts["numerator"].to_numpy(), counts["denominator"].to_numpy(), level=level)
     out = pd.concat([counts.drop(columns=["numerator", "denominator"]), ci], axis=1)
     counts_only = counts["denominator"].isna().to_numpy()
-    out["method"] = np.where(counts_only, _NO_INTERVAL, out["method"].astype(object))
+    out["method"] = np.where(counts_only, _NO_INTERVAL, out["method"].to_numpy(dtype=object))
     return out
 
 
 def _evaluate_all(frames: Mapping[str, pd.DataFrame], defs: KpiDefinitions, level: float) -> pd.DataFrame:
-    numbers = load_dictionary().codelist("kpi").set_index("code")["number"]
+    numbers = _code_attribute("kpi", "number")
     blocks = []
     for kpi in defs.kpis:
         frame = frames[kpi.source]
         for spec in kpi.measures:
             block = _evaluate(frame, spec, _resolve_categories(spec, defs))
-            block.insert(0, "kpi_number", int(numbers[kpi.code]))
-            block.insert(0, "kpi", kpi.code)
-            blocks.append(block)
-    return _tidy(pd.concat(blocks, ignore_index=True), level)
+            n = len(block["category"])
+            blocks.append({"kpi": [kpi.code] * n, "kpi_number": [int(numbers[kpi.code])] * n, **block})
+    return _tidy(_counts_frame(blocks), level)
 
 
 def _frames(
     data: CohortData, authority: str, start: pd.Timestamp, end: pd.Timestamp, basis: Basis,
-    defs: KpiDefinitions, per_child: bool,
+    defs: KpiDefinitions, per_child: bool, warn: bool = True,
 ) -> dict[str, pd.DataFrame]:
-    programmes = load_dictionary().codes("programme", kpi_cohort=True)
+    programmes = _codes("programme", (("kpi_cohort", True),))
     records = _derive_records(
-        _cohort_records(data, authority, start, end, basis, programmes), defs
+        _cohort_records(data, authority, start, end, basis, programmes, warn), defs
     )
     oocd = _oocd_frame(data, authority, start, end, basis, defs)
     if per_child:
@@ -955,9 +991,10 @@ def kpis(
     defs = _definitions(definitions)
     period, start, end = quarter_window(quarter)
     tables = []
-    for p in (period, period - 1):
+    for p in (period, period - 1):  # data problems are reported for the quarter asked for
         _, s, e = quarter_window(p)
-        tables.append(_evaluate_all(_frames(data, authority, s, e, basis, defs, False), defs, level))
+        frames = _frames(data, authority, s, e, basis, defs, False, warn=p == period)
+        tables.append(_evaluate_all(frames, defs, level))
     table = _with_change(tables[0], tables[1], KEY_COLUMNS, level)
     return _finish(table, {"authority_code": authority, "quarter": quarter_label(period)}, basis, defs)
 
@@ -1037,7 +1074,8 @@ def kpis_year(
     start, end = financial_year_bounds(financial_year)
     tables = []
     for s, e in ((start, end), financial_year_bounds(start - pd.Timedelta(days=1))):
-        tables.append(_evaluate_all(_frames(data, authority, s, e, basis, defs, True), defs, level))
+        frames = _frames(data, authority, s, e, basis, defs, True, warn=s == start)
+        tables.append(_evaluate_all(frames, defs, level))
     table = _with_change(tables[0], tables[1], KEY_COLUMNS, level)
     label = _financial_year_label(start)
     return _finish(table, {"authority_code": authority, "financial_year": label}, basis, defs)
@@ -1086,7 +1124,7 @@ def kpi_cohort(
     """
     _check_choice("basis", basis, get_args(Basis))
     _, start, end = quarter_window(quarter)
-    programmes = load_dictionary().codes("programme", kpi_cohort=True)
+    programmes = _codes("programme", (("kpi_cohort", True),))
     return _cohort_records(data, authority, start, end, basis, programmes)
 
 

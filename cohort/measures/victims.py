@@ -26,6 +26,7 @@ from cohort.measures._common import TIDY_COLUMNS, quarter_window
 from cohort.measures.kpi import (
     CHANGE_COLUMNS,
     MeasureSpec,
+    _counts_frame,
     _evaluate,
     _tidy,
     _victim_frame,
@@ -84,11 +85,10 @@ def _table(data: CohortData, authority: str, start: pd.Timestamp, end: pd.Timest
     }
     v = v.assign(
         **filled,
-        individual=filled["victim_type"].eq("Individual"),
-        not_engaged=~v["accepted_rj"].fillna(False).astype(bool),
+        individual=(filled["victim_type"] == "Individual").to_numpy(dtype=float),
+        not_engaged=(v["accepted_rj"].to_numpy(dtype=float) != 1).astype(float),
     )
-    counts = pd.concat([_evaluate(v, s, _categories(s)) for s in VICTIM_MEASURES],
-                       ignore_index=True)
+    counts = _counts_frame([_evaluate(v, s, _categories(s)) for s in VICTIM_MEASURES])
     return _tidy(counts.drop(columns="subgroup"), level)
 
 
