@@ -50,8 +50,8 @@ from cohort.cohortdata import CohortData
 from cohort.dictionary import load_dictionary
 from cohort.exceptions import DataQualityWarning
 from cohort.measures._common import TIDY_COLUMNS, open_between, quarter_window
+from cohort.periods import QuarterLike, financial_year_bounds, quarter_label
 from cohort.periods import financial_year as _financial_year_label
-from cohort.periods import financial_year_bounds, quarter_label
 from cohort.stats import proportion_ci, proportion_difference
 
 __all__ = [
@@ -882,7 +882,7 @@ def _finish(table: pd.DataFrame, period_cols: Mapping[str, str], basis: Basis,
 def kpis(
     data: CohortData,
     authority: str,
-    quarter: Any,
+    quarter: QuarterLike,
     basis: Basis = "ended",
     level: float = 0.95,
     *,
@@ -951,12 +951,14 @@ def kpis(
     Definitions follow the YJB KPI guidance (April 2023 text; current
     gov.uk text for KPIs 1-5) as summarised in METHODS.md section 3;
     :func:`kpi_specs` lists each measure's numerator and denominator and
-    the evidence for it. Validated by reproducing every published
-    percentage of a borough's 2023/24 quarterly KPI tables (Sefton Youth
-    Justice Plan 2024/25) to one decimal place, with its published counts
-    of links to wider services, serious violence by offence group and
-    victims, from case-level records built to match them
-    (tests/measures/test_kpi.py).
+    the evidence for it. Validated by reproducing a borough's published
+    2023/24 quarterly KPI tables (Sefton Youth Justice Plan 2024/25) from
+    case-level records built to match them (tests/measures/test_kpi.py):
+    all 108 counts and denominators, all 104 non-blank percentages to one
+    decimal place (rounded half up; the other four are zero counts
+    published blank), every quarter-on-quarter difference, and the
+    published counts of links to wider services, serious violence by
+    offence group (with its distinct total) and victims.
 
     References
     ----------
@@ -1002,7 +1004,7 @@ def kpis(
 def kpis_year(
     data: CohortData,
     authority: str,
-    financial_year: Any,
+    financial_year: QuarterLike,
     basis: Basis = "ended",
     level: float = 0.95,
     *,
@@ -1084,7 +1086,7 @@ def kpis_year(
 def kpi_cohort(
     data: CohortData,
     authority: str,
-    quarter: Any,
+    quarter: QuarterLike,
     basis: Basis = "ended",
 ) -> pd.DataFrame:
     """The KPI records a quarter's KPIs 1-5 and 7 are counted from.

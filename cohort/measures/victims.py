@@ -16,8 +16,6 @@ the previous step's numerator.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 
 from cohort.cohortdata import CohortData
@@ -32,7 +30,7 @@ from cohort.measures.kpi import (
     _victim_frame,
     _with_change,
 )
-from cohort.periods import quarter_label
+from cohort.periods import QuarterLike, quarter_label
 
 __all__ = ["NOT_RECORDED", "VICTIM_MEASURES", "victims"]
 
@@ -95,7 +93,7 @@ def _table(data: CohortData, authority: str, start: pd.Timestamp, end: pd.Timest
 def victims(
     data: CohortData,
     authority: str,
-    quarter: Any,
+    quarter: QuarterLike,
     level: float = 0.95,
 ) -> pd.DataFrame:
     """Victim contact, restorative justice and support rates, and the victim profile.
