@@ -24,7 +24,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from statsmodels.discrete.discrete_model import Logit
+from statsmodels.regression.linear_model import WLS
 
 from cohort.stats.intervals import ArrayLike, _check_choice, _check_level
 
@@ -161,8 +162,9 @@ def propensity_score(
     t = _as_treatment(data[treatment], treatment)
     if t.min() == t.max():
         raise ValueError("the treatment column must contain both treated and untreated rows")
-    X = sm.add_constant(_design_matrix(data, covariates).to_numpy(), has_constant="add")
-    fit = sm.Logit(t.astype(float), X).fit(method="newton", disp=False, maxiter=100)
+    covs = _design_matrix(data, covariates).to_numpy()
+    X = np.column_stack([np.ones(len(covs)), covs])
+    fit = Logit(t.astype(float), X).fit(method="newton", disp=False, maxiter=100)
     eta = X @ np.asarray(fit.params)
     return pd.DataFrame(
         {"treatment": t, "propensity": 1.0 / (1.0 + np.exp(-eta)), "logit": eta},
@@ -420,13 +422,13 @@ def match(
         dist = np.array([], dtype=float)
     order = np.lexsort((dist, t_idx))
     t_idx, c_idx, dist = t_idx[order], c_idx[order], dist[order]
-    _, inverse, counts = np.unique(t_idx, return_inverse=True, return_counts=True)
+    matches_per_treated = np.bincount(t_idx, minlength=s.size)[t_idx]
     return pd.DataFrame(
         {
             "treated_id": index[t_idx],
             "control_id": index[c_idx],
             "distance": dist,
-            "weight": 1.0 / counts[inverse] if t_idx.size else np.array([], dtype=float),
+            "weight": 1.0 / matches_per_treated,
         }
     )
 
@@ -492,32 +494,27 @@ def matching_weights(pairs: pd.DataFrame, treatment: pd.Series) -> pd.DataFrame:
     index = treatment.index
     if not index.is_unique:
         raise ValueError("treatment must have a unique index")
-    unknown = ~pd.Index(pairs["treated_id"]).isin(index) | ~pd.Index(pairs["control_id"]).isin(
-        index
-    )
-    if unknown.any():
+    t_pos = index.get_indexer(pd.Index(pairs["treated_id"]))
+    c_pos = index.get_indexer(pd.Index(pairs["control_id"]))
+    if (t_pos < 0).any() or (c_pos < 0).any():
         raise ValueError("pairs refer to labels that are not in the treatment index")
-    weight = pd.Series(0.0, index=index)
-    matched_treated = pd.unique(pairs["treated_id"])
-    weight.loc[matched_treated] = 1.0
-    control_weight = pairs.groupby("control_id", sort=False)["weight"].sum()
-    if len(control_weight):
-        control_weight = control_weight * len(control_weight) / control_weight.sum()
-    weight.loc[control_weight.index] = control_weight.to_numpy()
-    if (t[index.get_indexer(control_weight.index)] != 0).any():
-        raise ValueError("some control_id values are treated units: pairs do not fit treatment")
-    sets = pairs.groupby("control_id", sort=False)["treated_id"].agg(["first", "nunique"])
-    subclass = pd.Series(np.nan, index=index, dtype=object)
-    subclass.loc[matched_treated] = matched_treated
-    single = sets[sets["nunique"] == 1]
-    subclass.loc[single.index] = single["first"].to_numpy()
+    if (t[t_pos] != 1).any() or (t[c_pos] != 0).any():
+        raise ValueError("pairs do not fit treatment: a treated_id is untreated or vice versa")
+    n = len(index)
+    weight = np.zeros(n)
+    weight[t_pos] = 1.0
+    control_weight = np.bincount(c_pos, weights=pairs["weight"].to_numpy(float), minlength=n)
+    used = control_weight > 0
+    if used.any():
+        weight[used] = control_weight[used] * np.count_nonzero(used) / control_weight[used].sum()
+    # a comparison's matched set, when it has exactly one (pairs from match()
+    # are distinct, so counting rows per comparison counts its sets)
+    single = np.bincount(c_pos, minlength=n)[c_pos] == 1
+    subclass = np.full(n, np.nan, dtype=object)
+    subclass[t_pos] = index[t_pos]
+    subclass[c_pos[single]] = index[t_pos[single]]
     return pd.DataFrame(
-        {
-            "treatment": t,
-            "matched": weight.to_numpy() > 0,
-            "weight": weight.to_numpy(),
-            "subclass": subclass.to_numpy(),
-        },
+        {"treatment": t, "matched": weight > 0, "weight": weight, "subclass": subclass},
         index=index,
     )
 
@@ -794,7 +791,7 @@ def matched_effect(
         X = _design_matrix(data, covariates).to_numpy()[keep]
         parts.extend((X - X.mean(axis=0)).T)
     design = np.column_stack(parts)
-    model = sm.WLS(y, design, weights=wk)
+    model = WLS(y, design, weights=wk)
     if cluster is None:
         fit = model.fit(cov_type="HC1")
         label = "wls-hc1"

@@ -263,7 +263,8 @@ def survival_median(
         if eg.sum() > 0:
             fit = SurvfuncRight(tg, eg)
             median = float(fit.quantile(0.5))
-            lo, hi = fit.quantile_ci(0.5, alpha=1 - level, method=_SM_TRANSFORM[ci_transform])
+            with np.errstate(divide="ignore", invalid="ignore"):  # where S reaches 0
+                lo, hi = fit.quantile_ci(0.5, alpha=1 - level, method=_SM_TRANSFORM[ci_transform])
             lower, upper = (float(v) if np.isfinite(v) else np.nan for v in (lo, hi))
             if not np.isfinite(median):
                 median = np.nan
