@@ -937,6 +937,12 @@ def kpis(
           as published; missing when either quarter is undefined.
         - ``basis``, ``definitions``: the settings used.
 
+    Warns
+    -----
+    DataQualityWarning
+        When KPI-cohort interventions of the quarter have no ``kpi_records``
+        row (they cannot enter the KPI 1-5 and 7 denominators).
+
     Notes
     -----
     For each category :math:`c` of a measure with records :math:`R` that
