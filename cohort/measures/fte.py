@@ -317,7 +317,6 @@ def _with_child(events: pd.DataFrame, data: CohortData) -> pd.DataFrame:
         children[keep].drop_duplicates("child_id"),
         on="child_id",
         how="left",
-        validate="many_to_one",
     )
     for c in _CHILD_COLUMNS:
         if c not in out.columns:

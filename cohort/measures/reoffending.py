@@ -143,7 +143,7 @@ def _cohort(
 
     off = data.offences
     breach = (
-        off["is_breach"].fillna(False).astype(bool)
+        off["is_breach"].astype("boolean").fillna(False).astype(bool)
         if "is_breach" in off.columns
         else pd.Series(False, index=off.index)
     )
@@ -166,8 +166,13 @@ def _cohort(
 
     periods = _cohort_periods(cohort_period, start, end, index["index_date"])
     if cohort_period == "3M":
-        keys = index["index_date"].dt.to_period("Q-MAR").astype(object)
-        label_of = dict(zip(periods["key"], periods["period"], strict=True))
+        # Q-MAR quarter as an integer key (fiscal end year * 10 + quarter), vectorised
+        month = index["index_date"].dt.month
+        keys = (index["index_date"].dt.year + (month >= 4)) * 10 + ((month - 4) % 12) // 3 + 1
+        label_of = {
+            k.qyear * 10 + k.quarter: p
+            for k, p in zip(periods["key"], periods["period"], strict=True)
+        }
         index = index.assign(period=keys.map(label_of))
     else:
         years = index["index_date"].dt.year + (index["index_date"].dt.month >= 4)
@@ -187,9 +192,7 @@ def _cohort(
     members = index[
         ["child_id", "period", "index_offence_id", "index_date", "follow_up_end", "proven_by"]
     ]
-    cand = qualifying[qualifying["child_id"].isin(members["child_id"])][
-        ["offence_id", "child_id", "offence_date", "outcome_date"]
-    ]
+    cand = qualifying[["offence_id", "child_id", "offence_date", "outcome_date"]]
     pairs = members.merge(cand, on="child_id", how="inner")
     after = (
         pairs["offence_date"] >= pairs["index_date"]
@@ -553,7 +556,7 @@ def reoffending(
     out_keys = [*lead, "period", "period_start", "period_end", *rest]
     out = _measures(cells, out_keys, level)
     order = [*out_keys, "measure", *TIDY_COLUMNS, *REOFFENDING_EXTRA_COLUMNS]
-    out = out[order]
+    out = out[order].copy()
     out["cohorts"] = out["cohorts"].astype("int64")
     out["incomplete"] = out["incomplete"].astype(bool)
     sort = ["period_start", *lead, *rest]
