@@ -198,7 +198,7 @@ _CUSTODY_SHIFT = {"White": 0.0, "Mixed": 0.25, "Asian": 0.05, "Black": 0.45, "Ot
 #: Age at first proven offence, weights for ages 10..17.
 _FIRST_AGE_W = np.array([0.5, 1.2, 3.0, 6.0, 11.0, 16.0, 19.0, 18.0])
 #: Entrants (first outcome of any kind) per first time entrant.
-_ENTRANTS_PER_FTE = 3.05
+_ENTRANTS_PER_FTE = 2.5
 #: Probability that an entrant is a boy.
 _P_MALE_ENTRANT = 0.85
 #: Community Youth Connectors: girls a year per authority (at scale 1), pool
@@ -206,7 +206,7 @@ _P_MALE_ENTRANT = 0.85
 #: outcome at baseline covariates, planted hazard ratio and attendance effect.
 _CYC_PER_YEAR = 94
 _CYC_POOL_RATIO = 12
-_CYC_BASE_HAZARD = 0.0045
+_CYC_BASE_HAZARD = 0.003
 _CYC_HAZARD_RATIO = 0.5
 _CYC_ATTENDANCE_EFFECT = 0.065
 
@@ -258,10 +258,14 @@ _P_VICTIM_BUSINESS = np.array([0, 0, 0, 0.55, 0.30, 0.45, 0.05, 0, 0, 0, 0.60, 0
 # + b_f min(formal, 3) + b_c prior_court + b_g (gravity - 3) + b_a (age - 15)
 # + u_i + N(0, 1); tier boundaries below (court and custody boundaries move
 # by ethnicity and authority).
-_TIER_CUTS = np.array([0.6, 1.0, 1.45, 2.5, 3.95])
+_TIER_CUTS = np.array([0.6, 0.95, 1.15, 2.3, 4.0])
 _B_J, _B_FORMAL, _B_COURT, _B_GRAV, _B_AGE = 0.08, 0.30, 0.30, 0.45, 0.10
+#: Offending rate (a year) = L0 exp(L1 z + 0.15 male) Gamma(L2, 1/L2), and the
+#: probability of offending again after each offence = expit(C0 + C1 z + ...).
+_LAMBDA = (1.25, 0.35, 2.0)
+_CONT = (0.15, 0.55)
 #: Diversion first: latent shift while the child has no formal outcome yet.
-_B_DIVERT = 1.0
+_B_DIVERT = 0.75
 #: Mean number of further offences dealt with at the same outcome, by tier
 #: (diversion, caution, conditional caution, court).
 _EXTRA_OFFENCES = np.array([0.2, 0.35, 0.5, 0.9])
@@ -286,18 +290,20 @@ _PROGRAMME_OF_OUTCOME = {
 }
 
 _DEFAULT_AUTHORITIES = (
-    # code, name, population mid-2021, FTE per 100k, non-White share,
+    # code, name, population mid-2021, entry rate (as first time entrants per
+    # 100,000; realised FTE rates differ by a few per cent), non-White share,
     # ethnic mix of the non-White (Mixed, Asian, Black, Other),
-    # reoffending shift, custody shift, region, police force area
-    ("X01", "Ashbridge", 24_400, 150, 0.075, (0.48, 0.25, 0.12, 0.15), 0.0, 0.0,
+    # reoffending shift, custody shift, yearly trend of the entry rate,
+    # region, police force area
+    ("X01", "Ashbridge", 24_400, 150, 0.075, (0.48, 0.25, 0.12, 0.15), 0.0, 0.0, -0.01,
      "Synthetic North", "Synthetic Coast Police"),
-    ("X02", "Kelmoor", 14_800, 185, 0.05, (0.45, 0.30, 0.12, 0.13), 0.25, -0.1,
+    ("X02", "Kelmoor", 14_800, 180, 0.05, (0.45, 0.30, 0.12, 0.13), 0.25, -0.1, -0.02,
      "Synthetic North", "Synthetic Coast Police"),
-    ("X03", "Northwold", 31_500, 205, 0.18, (0.30, 0.30, 0.28, 0.12), 0.1, 0.1,
+    ("X03", "Northwold", 31_500, 195, 0.18, (0.30, 0.30, 0.28, 0.12), 0.1, 0.1, -0.03,
      "Synthetic Midlands", "Synthetic Vale Police"),
-    ("X04", "Stanmere", 19_200, 165, 0.12, (0.40, 0.35, 0.12, 0.13), -0.2, -0.05,
+    ("X04", "Stanmere", 19_200, 175, 0.12, (0.40, 0.35, 0.12, 0.13), -0.2, -0.05, 0.01,
      "Synthetic Midlands", "Synthetic Vale Police"),
-    ("X05", "Wexcombe", 42_800, 140, 0.33, (0.24, 0.55, 0.13, 0.08), -0.05, 0.05,
+    ("X05", "Wexcombe", 42_800, 150, 0.33, (0.24, 0.55, 0.13, 0.08), -0.05, 0.05, 0.0,
      "Synthetic South", "Synthetic Downs Police"),
 )
 _NATIONAL_NONWHITE_MIX = np.array([0.224, 0.451, 0.226, 0.099])  # Mixed, Asian, Black, Other
@@ -476,8 +482,9 @@ def _authorities(n: int, rng: np.random.Generator) -> tuple[pd.DataFrame, dict[s
         mix = np.array([r[5] for r in rows])
         reoff = np.array([r[6] for r in rows])
         cust = np.array([r[7] for r in rows])
-        region = [r[8] for r in rows]
-        police = [r[9] for r in rows]
+        trend = np.array([r[8] for r in rows])
+        region = [r[9] for r in rows]
+        police = [r[10] for r in rows]
     else:
         combos = [p + s for p in _PREFIXES for s in _SUFFIXES]
         base = [r[1] for r in _DEFAULT_AUTHORITIES]
@@ -492,6 +499,7 @@ def _authorities(n: int, rng: np.random.Generator) -> tuple[pd.DataFrame, dict[s
         mix = rng.dirichlet(8 * _NATIONAL_NONWHITE_MIX[[0, 1, 2, 3]], n)
         reoff = rng.normal(0, 0.18, n)
         cust = rng.normal(0, 0.12, n)
+        trend = rng.normal(-0.01, 0.025, n)
         region_i = np.sort(rng.integers(0, len(_REGIONS), n))
         region = [_REGIONS[i] for i in region_i]
         police = [f"{r} Police {1 + i % 3}" for i, r in zip(range(n), region, strict=True)]
@@ -526,7 +534,7 @@ def _authorities(n: int, rng: np.random.Generator) -> tuple[pd.DataFrame, dict[s
         "mix": mix,  # Mixed, Asian, Black, Other
         "reoff": reoff,
         "cust": cust,
-        "trend": rng.normal(-0.01, 0.03, n),  # yearly change in the entry rate
+        "trend": trend,  # yearly relative change in the entry rate
         "board": rng.normal(0, 0.05, n),
         "yjs_of": yjs_of,
     }
@@ -629,8 +637,11 @@ def _offending(
     """Simulate careers event by event (vectorised over children)."""
     n = len(c.child)
     male = c.male.astype(float)
-    lam = 1.25 * np.exp(0.35 * c.z + 0.15 * male) * rng.gamma(2.0, 0.5, n)  # offences a year
-    cont = _expit(0.15 + 0.55 * c.z + 0.35 * male + 0.35 * (c.care == 1) + ap["reoff"][c.auth])
+    lam = _LAMBDA[0] * np.exp(_LAMBDA[1] * c.z + 0.15 * male) * rng.gamma(
+        _LAMBDA[2], 1 / _LAMBDA[2], n
+    )  # offences a year
+    cont = _expit(_CONT[0] + _CONT[1] * c.z + 0.35 * male + 0.35 * (c.care == 1)
+                  + ap["reoff"][c.auth])
     u = 0.35 * c.z + 0.35 * rng.standard_normal(n)
     court_shift = np.array([_COURT_SHIFT[e] for e in _ETHNIC])[c.eth]
     cust_shift = np.array([_CUSTODY_SHIFT[e] for e in _ETHNIC])[c.eth] + ap["cust"][c.auth]
@@ -758,9 +769,10 @@ def _career_entrants(
     """Children whose first proven offence (any outcome) falls in each year.
 
     ``girls_taken`` (authority x entry year) counts girls whose career the
-    Community Youth Connectors simulation has already started; as many
-    girls are removed here, so that the project changes who offends, not how
-    many.
+    Community Youth Connectors simulation has already started (each with a
+    formal outcome); twice as many regular girls are removed here, so that
+    the project changes who offends, not how many first time entrants there
+    are.
     """
     n_auth = len(ap["pop"])
     fys = _entrant_years(y0, y1)
@@ -769,7 +781,9 @@ def _career_entrants(
     rate = ap["fte"][:, None] * (1 + ap["trend"][:, None]) ** (fys[None, :] - 2021)
     expected = rate * total / 1e5 * _ENTRANTS_PER_FTE
     boys = rng.poisson(expected * _P_MALE_ENTRANT)
-    girls = np.maximum(rng.poisson(expected * (1 - _P_MALE_ENTRANT)) - girls_taken, 0)
+    # each project girl with a formal outcome replaces two regular girls
+    # (about the number of entrants per formal entrant among girls)
+    girls = np.maximum(rng.poisson(expected * (1 - _P_MALE_ENTRANT)) - 2 * girls_taken, 0)
     counts = np.stack([boys, girls], axis=-1)  # (A, fy, sex)
     auth = np.repeat(np.repeat(np.arange(n_auth), 2 * len(fys)), counts.ravel())
     fy_i = np.repeat(np.tile(np.repeat(np.arange(len(fys)), 2), n_auth), counts.ravel())
@@ -869,7 +883,7 @@ def _cyc(ap, pop, sim_years, rng, people: _People, y0, y1, data_end, scale):
         [2 * rng.integers(68, 73, (n, 2)), 2 * rng.integers(55, 61, (n, 2)),
          2 * rng.integers(60, 66, (n, 2))], axis=2
     )  # (n, year, term)
-    noise = rng.normal(0, 0.035, (n, 2, 3))
+    noise = rng.normal(0, 0.05, (n, 2, 3))  # term-to-term variation
     base_rate = np.clip(mu[:, None] + noise[:, 0, :], 0.2, 1.0)
     base_att = rng.binomial(possible[:, 0, :], base_rate)
     base_obs = base_att.sum(axis=1) / possible[:, 0, :].sum(axis=1)
@@ -882,7 +896,7 @@ def _cyc(ap, pop, sim_years, rng, people: _People, y0, y1, data_end, scale):
         top = np.argsort(-(eta[block] + gumbel[block]), kind="stable")[:n_part]
         part[k * n_cand + top] = True
     effect = _CYC_ATTENDANCE_EFFECT * part[:, None]
-    prog_rate = np.clip(mu[:, None] - 0.005 + effect + noise[:, 1, :], 0.2, 1.0)
+    prog_rate = np.clip(mu[:, None] - 0.01 + effect + noise[:, 1, :], 0.2, 1.0)
     prog_att = rng.binomial(possible[:, 1, :], prog_rate)
     z = 0.8 * (0.9 - mu) / 0.06 + 0.6 * rng.standard_normal(n)
     care = np.where(lac, 1, 0)
@@ -1132,7 +1146,7 @@ def _kpi_records(iv, people: _People, rng, win_start: int):
     attended = np.where(att25, 25 + (offered - 25) * rng.random(n),
                         np.minimum(offered, 24.5) * rng.beta(2.5, 1.5, n))
     offered, attended = np.round(offered, 1), np.round(attended, 1)
-    p_suit = np.where(school, np.array([0.88, 0.70, 0.5, 0.08, 0.95, 0.76])[school_type],
+    p_suit = np.where(school, np.array([0.90, 0.73, 0.5, 0.08, 0.95, 0.78])[school_type],
                       np.array([0.90, 0.92, 0.95, 0.0])[post_type])
     suitable = rng.random(n) < p_suit
     suitable_missing = rng.random(n) < 0.04
