@@ -571,9 +571,11 @@ def _read_pieces(paths: Any, mapping: ExtractMapping, meta: dict[str, Any]) -> l
         if kind == "excel":
             sheets = _read_excel(path)
             for sheet, df in sheets.items():
-                t = mapping.table_for(sheet) if table is None else table
-                if table is not None and len(sheets) > 1 and not mapping.tables.get(table, TableMapping(table, (table,))).matches(sheet):
-                    t = None
+                if table is None:
+                    t = mapping.table_for(sheet)
+                else:  # {table: workbook}: its only sheet, or the sheets the mapping names
+                    tm = mapping.tables.get(table) or TableMapping(table, (table,))
+                    t = table if len(sheets) == 1 or tm.matches(sheet) else None
                 if t is None:
                     meta["ignored_sheets"].append(f"{path.name}!{sheet}")
                     continue
