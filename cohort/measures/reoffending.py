@@ -40,7 +40,7 @@ from cohort.periods import (
     quarter_label,
     quarter_start,
 )
-from cohort.stats import proportion_ci, rate_ci
+from cohort.stats import kaplan_meier, proportion_ci, rate_ci
 
 __all__ = ["MEASURES", "reoffending", "reoffending_cohort", "time_to_reoffence"]
 
@@ -435,7 +435,8 @@ def reoffending(
         Pool quarterly cohorts into 12-month figures (needs ``"3M"``).
     pool_window : {"financial_year", "rolling_12m"}, default "financial_year"
         Pools of the quarters of each financial year (April-March), or of
-        the four quarters ending with each quarter.
+        the four quarters ending with each quarter. A financial-year pool cut
+        by ``start`` or ``end`` holds fewer quarters: see ``cohorts``.
     as_of : date-like, optional
         The date of the data (default the latest outcome date): outcomes
         after it are ignored and cohorts whose waiting period has not ended
@@ -632,8 +633,6 @@ def time_to_reoffence(
     0            X01   30.0        2       1       0.5
     1            X01  366.0        1       0       0.5
     """
-    from cohort.stats.survival import kaplan_meier
-
     by = _as_tuple(by)
     members, _, as_of_ts = _cohort(
         data, cohort_period, follow_up, waiting, start, end, as_of,
