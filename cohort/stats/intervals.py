@@ -99,13 +99,17 @@ def _prepare(**values: ArrayLike) -> tuple[dict[str, np.ndarray], pd.Index]:
     return out, index
 
 
+def _check_non_negative(**arrays: np.ndarray) -> None:
+    """Raise ``ValueError`` naming the first argument with a negative value; NaN passes."""
+    for name, values in arrays.items():
+        if np.any(np.nan_to_num(values, nan=0.0) < 0):
+            raise ValueError(f"{name} must be non-negative")
+
+
 def _check_counts(count: np.ndarray, total: np.ndarray, count_name: str, total_name: str) -> None:
-    """Counts are non-negative and (for proportions) at most their total; NaN passes."""
+    """Counts are non-negative and at most their total (proportions); NaN passes."""
+    _check_non_negative(**{count_name: count, total_name: total})
     with np.errstate(invalid="ignore"):
-        if np.any(count < 0):
-            raise ValueError(f"{count_name} must be non-negative")
-        if np.any(total < 0):
-            raise ValueError(f"{total_name} must be non-negative")
         if np.any(count > total):
             raise ValueError(f"{count_name} must not exceed {total_name}")
 
@@ -365,11 +369,7 @@ def rate_ci(
         raise ValueError(f"per must be a positive number; got {per!r}")
     arrays, index = _prepare(count=count, denominator=denominator)
     o, d = arrays["count"], arrays["denominator"]
-    with np.errstate(invalid="ignore"):
-        if np.any(o < 0):
-            raise ValueError("count must be non-negative")
-        if np.any(d < 0):
-            raise ValueError("denominator must be non-negative")
+    _check_non_negative(count=o, denominator=d)
     ex_lo, ex_hi = _poisson_exact(o, level)
     by_lo, by_hi = _poisson_byar(o, level)
     if method == "exact":
@@ -532,9 +532,7 @@ def rate_ratio(
         _check_counts(a, n1, "count1", "denom1")
         _check_counts(c, n2, "count2", "denom2")
     else:
-        with np.errstate(invalid="ignore"):
-            if np.any(a < 0) or np.any(c < 0) or np.any(n1 < 0) or np.any(n2 < 0):
-                raise ValueError("counts and denominators must be non-negative")
+        _check_non_negative(count1=a, denom1=n1, count2=c, denom2=n2)
     valid = np.isfinite(a + n1 + c + n2) & (n1 > 0) & (n2 > 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         estimate = np.where(valid & (c > 0), (a / n1) / (c / n2), np.nan)
@@ -791,9 +789,7 @@ def odds_ratio(
     level = _check_level(level)
     arrays, index = _prepare(a=a, b=b, c=c, d=d)
     ca, cb, cc, cd = arrays["a"], arrays["b"], arrays["c"], arrays["d"]
-    with np.errstate(invalid="ignore"):
-        if any(np.any(v < 0) for v in (ca, cb, cc, cd)):
-            raise ValueError("cell counts must be non-negative")
+    _check_non_negative(a=ca, b=cb, c=cc, d=cd)
     valid = np.isfinite(ca + cb + cc + cd)
     lower = np.full(ca.shape, np.nan)
     upper = np.full(ca.shape, np.nan)

@@ -17,7 +17,7 @@ from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.survfunc import SurvfuncRight
 
 from cohort.stats.intervals import ArrayLike, _check_choice, _check_level, _prepare, _z
-from cohort.stats.matching import _design_matrix
+from cohort.stats.matching import _column_list, _design_matrix, _require_complete
 
 __all__ = ["concordance_index", "cox", "kaplan_meier", "survival_median"]
 
@@ -453,14 +453,10 @@ def cox(
     """
     _check_choice("ties", ties, ("breslow", "efron"))
     level = _check_level(level)
+    covariates = _column_list(covariates)
     needed = [duration, event, *covariates] + ([strata] if strata is not None else [])
-    missing_cols = [c for c in needed if c not in data.columns]
-    if missing_cols:
-        raise ValueError(f"columns not found in data: {missing_cols}")
+    _require_complete(data, needed)
     subset = data[needed]
-    has_na = [c for c in needed if subset[c].isna().any()]
-    if has_na:
-        raise ValueError(f"columns with missing values: {has_na}; drop or impute them first")
     X = _design_matrix(subset, covariates)
     time = subset[duration].to_numpy(dtype=float)
     status = subset[event].to_numpy(dtype=float)
