@@ -7,8 +7,15 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from cohort import stats
-from cohort.exceptions import (
+try:
+    __version__ = version("cohort")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0+unknown"
+
+from cohort import disclosure, periods, plots, population, stats, synthetic  # noqa: E402
+from cohort.cohortdata import CohortData  # noqa: E402
+from cohort.dictionary import load_dictionary  # noqa: E402
+from cohort.exceptions import (  # noqa: E402
     ApproximationWarning,
     CohortError,
     CohortWarning,
@@ -20,14 +27,21 @@ from cohort.exceptions import (
     SmallCountWarning,
     ValidationError,
 )
-
-try:
-    __version__ = version("cohort")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0+unknown"
+from cohort.loaders import ingest, load_extract, validate_extract  # noqa: E402
+from cohort.measures.benchmark import benchmark, funnel_data, neighbours  # noqa: E402
+from cohort.measures.custody import custody  # noqa: E402
+from cohort.measures.fte import fte  # noqa: E402
+from cohort.measures.kpi import kpis, kpis_year  # noqa: E402
+from cohort.measures.profile import profile  # noqa: E402
+from cohort.measures.reoffending import reoffending, time_to_reoffence  # noqa: E402
+from cohort.measures.victims import victims  # noqa: E402
+from cohort.periods import quarter, quarter_label  # noqa: E402
+from cohort.report import Report  # noqa: E402
+from cohort.store import default_store_path, open_store, write_store  # noqa: E402
 
 __all__ = [
     "ApproximationWarning",
+    "CohortData",
     "CohortError",
     "CohortWarning",
     "DataQualityWarning",
@@ -35,8 +49,34 @@ __all__ = [
     "MappingError",
     "PeriodError",
     "PrivacyError",
+    "Report",
     "SmallCountWarning",
     "ValidationError",
     "__version__",
+    "benchmark",
+    "custody",
+    "default_store_path",
+    "disclosure",
+    "fte",
+    "funnel_data",
+    "ingest",
+    "kpis",
+    "kpis_year",
+    "load_dictionary",
+    "load_extract",
+    "neighbours",
+    "open_store",
+    "periods",
+    "plots",
+    "population",
+    "profile",
+    "quarter",
+    "quarter_label",
+    "reoffending",
     "stats",
+    "synthetic",
+    "time_to_reoffence",
+    "validate_extract",
+    "victims",
+    "write_store",
 ]
