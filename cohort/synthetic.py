@@ -389,8 +389,10 @@ def _boolean(values: np.ndarray, missing: np.ndarray | None = None) -> pd.Series
 
 
 def _ids(prefix: str, n: int, width: int) -> np.ndarray:
+    """Identifiers ``prefix`` + zero-padded 1..n (vectorised string operations)."""
     width = max(width, len(str(n)))
-    return np.array([f"{prefix}{i:0{width}d}" for i in range(1, n + 1)], dtype=object)
+    strings = getattr(np, "strings", np.char)  # numpy >= 2 has the faster ufuncs
+    return strings.add(prefix, strings.zfill(np.arange(1, n + 1).astype(str), width))
 
 
 def _labels(codes: tuple[str, ...], index: np.ndarray) -> np.ndarray:
