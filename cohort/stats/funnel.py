@@ -116,9 +116,7 @@ def _normal_limit(
     else:
         spread = s
     if scale == "untransformed":
-        limit = theta + z * spread / per
-        upper_bound = 1.0 if kind == "proportion" else np.inf
-        return np.clip(limit, 0.0, upper_bound)
+        return theta + z * spread / per  # clipped to the valid range by the caller
     if kind == "proportion":
         y = np.arcsin(np.sqrt(theta)) + z * spread
         return np.sin(np.clip(y, 0.0, np.pi / 2)) ** 2

@@ -114,49 +114,28 @@ def _check_counts(count: np.ndarray, total: np.ndarray, count_name: str, total_n
             raise ValueError(f"{count_name} must not exceed {total_name}")
 
 
-def _frame(index: pd.Index, columns: dict[str, object]) -> pd.DataFrame:
-    return pd.DataFrame(columns, index=index)
-
-
 def _two_sided_normal_p(z: np.ndarray) -> np.ndarray:
     return 2.0 * stats.norm.sf(np.abs(z))
 
 
-def _wilson(count: np.ndarray, n: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson limits via statsmodels, exact 0 and 1 at the boundaries, NaN if n is 0 or NaN."""
-    lower = np.full(count.shape, np.nan)
-    upper = np.full(count.shape, np.nan)
-    ok = np.isfinite(count) & np.isfinite(n) & (n > 0)
-    if ok.any():
-        lo, hi = proportion_confint(count[ok], n[ok], alpha=1 - level, method="wilson")
-        lower[ok] = np.clip(lo, 0.0, 1.0)
-        upper[ok] = np.clip(hi, 0.0, 1.0)
-    lower[ok & (count == 0)] = 0.0
-    upper[ok & (count == n)] = 1.0
-    return lower, upper
-
-
-def _clopper_pearson(
-    count: np.ndarray, n: np.ndarray, level: float
+def _binomial_limits(
+    count: np.ndarray, n: np.ndarray, level: float, method: str
 ) -> tuple[np.ndarray, np.ndarray]:
+    """Limits for count/n by ``method``; exactly 0 at count 0 and 1 at count n; NaN if n is 0."""
     lower = np.full(count.shape, np.nan)
     upper = np.full(count.shape, np.nan)
     ok = np.isfinite(count) & np.isfinite(n) & (n > 0)
-    if ok.any():
-        lo, hi = proportion_confint(count[ok], n[ok], alpha=1 - level, method="beta")
-        lower[ok] = lo
-        upper[ok] = hi
-    lower[ok & (count == 0)] = 0.0
-    upper[ok & (count == n)] = 1.0
-    return lower, upper
-
-
-def _jeffreys(count: np.ndarray, n: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
-    alpha = 1.0 - level
-    ok = np.isfinite(count) & np.isfinite(n) & (n > 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        lower = np.where(ok, stats.beta.ppf(alpha / 2, count + 0.5, n - count + 0.5), np.nan)
-        upper = np.where(ok, stats.beta.ppf(1 - alpha / 2, count + 0.5, n - count + 0.5), np.nan)
+    x, m, alpha = count[ok], n[ok], 1.0 - level
+    if method == "jeffreys":
+        lo = stats.beta.ppf(alpha / 2, x + 0.5, m - x + 0.5)
+        hi = stats.beta.ppf(1 - alpha / 2, x + 0.5, m - x + 0.5)
+    elif x.size:
+        sm_name = {"wilson": "wilson", "clopper-pearson": "beta"}[method]
+        lo, hi = proportion_confint(x, m, alpha=alpha, method=sm_name)
+    else:
+        lo = hi = x
+    lower[ok] = np.clip(lo, 0.0, 1.0)
+    upper[ok] = np.clip(hi, 0.0, 1.0)
     lower[ok & (count == 0)] = 0.0
     upper[ok & (count == n)] = 1.0
     return lower, upper
@@ -247,12 +226,10 @@ def proportion_ci(
     arrays, index = _prepare(count=count, n=n)
     x, total = arrays["count"], arrays["n"]
     _check_counts(x, total, "count", "n")
-    compute = {"wilson": _wilson, "clopper-pearson": _clopper_pearson, "jeffreys": _jeffreys}
-    lower, upper = compute[method](x, total, level)
+    lower, upper = _binomial_limits(x, total, level, method)
     with np.errstate(invalid="ignore", divide="ignore"):
         estimate = np.where(total > 0, x / total, np.nan)
-    return _frame(
-        index,
+    return pd.DataFrame(
         {
             "numerator": x,
             "denominator": total,
@@ -262,6 +239,7 @@ def proportion_ci(
             "method": method,
             "confidence": level,
         },
+        index=index,
     )
 
 
@@ -382,8 +360,7 @@ def rate_ci(
     hi = np.where(use_byar, by_hi, ex_hi)
     with np.errstate(invalid="ignore", divide="ignore"):
         scale = np.where(d > 0, per / d, np.nan)
-    return _frame(
-        index,
+    return pd.DataFrame(
         {
             "numerator": o,
             "denominator": d,
@@ -393,6 +370,7 @@ def rate_ci(
             "method": np.where(use_byar, "byar", "exact"),
             "confidence": level,
         },
+        index=index,
     )
 
 
@@ -554,13 +532,12 @@ def rate_ratio(
             lower = np.where(ok, np.exp(log_rr - z * se), np.nan)
             upper = np.where(ok, np.exp(log_rr + z * se), np.nan)
             p_value = np.where(ok & (se > 0), _two_sided_normal_p(log_rr / se), np.nan)
-        labels = np.full(a.shape, label, dtype=object)
     elif kind == "rate":
-        labels = np.full(a.shape, "conditional-binomial", dtype=object)
+        label = "conditional-binomial"
         events = a + c
         ok = valid & (events > 0)
-        lo_pi, hi_pi = _clopper_pearson(
-            np.where(ok, a, np.nan), np.where(ok, events, np.nan), level
+        lo_pi, hi_pi = _binomial_limits(
+            np.where(ok, a, np.nan), np.where(ok, events, np.nan), level, "clopper-pearson"
         )
         with np.errstate(invalid="ignore", divide="ignore"):
             lower = np.where(ok, lo_pi / (1 - lo_pi) * n2 / n1, np.nan)
@@ -570,7 +547,7 @@ def rate_ratio(
                 int(round(a[i])), int(round(events[i])), n1[i] / (n1[i] + n2[i])
             ).pvalue
     else:
-        labels = np.full(a.shape, "miettinen-nurminen", dtype=object)
+        label = "miettinen-nurminen"
         for i in np.flatnonzero(valid):
             table = np.array([[a[i], n1[i] - a[i]], [c[i], n2[i] - c[i]]]).round().astype(int)
             p_value[i] = stats.fisher_exact(table).pvalue
@@ -589,20 +566,20 @@ def rate_ratio(
             )
             lower[i] = 0.0 if a[i] == 0 else lo
             upper[i] = hi
-    return _frame(
-        index,
+    return pd.DataFrame(
         {
             "numerator": a,
             "denominator": n1,
             "estimate": estimate,
             "lower": lower,
             "upper": upper,
-            "method": labels,
+            "method": label,
             "confidence": level,
             "reference_numerator": c,
             "reference_denominator": n2,
             "p_value": p_value,
         },
+        index=index,
     )
 
 
@@ -691,8 +668,8 @@ def proportion_difference(
         p2 = np.where(valid, x2 / m2, np.nan)
         d = p1 - p2
         if method == "newcombe":
-            l1, u1 = _wilson(x1, m1, level)
-            l2, u2 = _wilson(x2, m2, level)
+            l1, u1 = _binomial_limits(x1, m1, level, "wilson")
+            l2, u2 = _binomial_limits(x2, m2, level, "wilson")
             lower = d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
             upper = d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
             pooled = (x1 + x2) / (m1 + m2)
@@ -703,8 +680,7 @@ def proportion_difference(
             lower = d - z * se
             upper = d + z * se
             p_value = np.where(se > 0, _two_sided_normal_p(d / se), np.nan)
-    return _frame(
-        index,
+    return pd.DataFrame(
         {
             "numerator": x1,
             "denominator": m1,
@@ -717,6 +693,7 @@ def proportion_difference(
             "reference_denominator": m2,
             "p_value": p_value,
         },
+        index=index,
     )
 
 
@@ -815,8 +792,7 @@ def odds_ratio(
             res = stats.contingency.odds_ratio(table, kind="conditional")
             ci = res.confidence_interval(confidence_level=level)
             estimate[i], lower[i], upper[i] = res.statistic, ci.low, ci.high
-    return _frame(
-        index,
+    return pd.DataFrame(
         {
             "numerator": ca,
             "denominator": ca + cb,
@@ -829,4 +805,5 @@ def odds_ratio(
             "reference_denominator": cc + cd,
             "p_value": p_value,
         },
+        index=index,
     )

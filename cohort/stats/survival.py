@@ -41,6 +41,9 @@ def _survival_inputs(
     if groups is None:
         g = np.full(t.shape, "all", dtype=object)
     else:
+        series_given = isinstance(durations, pd.Series) or isinstance(events, pd.Series)
+        if isinstance(groups, pd.Series) and series_given and not groups.index.equals(index):
+            raise ValueError("groups must share the index of durations and events")
         g = np.asarray(groups.to_numpy() if isinstance(groups, pd.Series) else groups, dtype=object)
         if g.shape != t.shape:
             raise ValueError(f"groups has {g.size} values for {t.size} durations")

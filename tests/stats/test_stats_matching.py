@@ -187,6 +187,8 @@ def test_match_argument_errors():
         match(s.where(s > 0), t)
     with pytest.raises(ValueError, match="0/1 or boolean"):
         match(s, t.replace(1, 2))
+    with pytest.raises(ValueError, match="share one index"):
+        match(s, t.set_axis(range(1, len(t) + 1)))
 
 
 # --------------------------------------------------------------------------- weights

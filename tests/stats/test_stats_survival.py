@@ -119,6 +119,8 @@ def test_kaplan_meier_contract_and_edges():
     assert plain["lower"].between(0, 1).all() and plain["upper"].between(0, 1).all()
     with pytest.raises(ValueError, match="0 \\(censored\\) or 1"):
         kaplan_meier([1, 2], [1, 2])
+    with pytest.raises(ValueError, match="share the index"):
+        kaplan_meier(pd.Series([1, 2]), pd.Series([1, 1]), pd.Series(["a", "b"], index=[5, 6]))
     with pytest.raises(ValueError, match="'log-log', 'log', 'plain'"):
         kaplan_meier([1, 2], [1, 1], ci_transform="arcsine")
 
