@@ -28,6 +28,7 @@ adds suppressions until the criterion holds. See ``docs/disclosure.md``.
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 import os
@@ -237,9 +238,13 @@ class Policy:
         )
 
 
+@functools.lru_cache(maxsize=1)
+def _read_packaged_policies() -> str:
+    return files("cohort.data").joinpath("disclosure_policies.yaml").read_text(encoding="utf-8")
+
+
 def _packaged_policies() -> dict[str, dict[str, Any]]:
-    text = files("cohort.data").joinpath("disclosure_policies.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return yaml.load(_read_packaged_policies(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def available_policies() -> list[str]:
@@ -368,13 +373,18 @@ class _Graph:
             self.keys[(table, key)] = i
         return i
 
-    def implied(self, value: float, policy: Policy, label: str, table: str) -> int:
-        """A total the table does not show; known to the reader only if safe."""
-        known = math.isfinite(value) and not _primary_kind(policy, value, "full")
+    def implied(self, value: float, policy: Policy, label: str, table: str, known: bool = True) -> int:
+        """A total the table does not show; known to the reader only if safe (and ``known``)."""
+        known = known and _safe(policy, value)
         return self.add(value, "known" if known else "hidden", "none", label, table)
 
     def line(self, total: int, parts: Sequence[int], mode: str = "none") -> None:
         self.lines.append((total, tuple(parts), mode))
+
+
+def _safe(policy: Policy, value: float) -> bool:
+    """A total that may be assumed published: finite and breaking no primary rule."""
+    return math.isfinite(value) and not _primary_kind(policy, value, "full")
 
 
 def _primary_kind(policy: Policy, value: float, check: str) -> str:
@@ -393,6 +403,8 @@ def _attribute_zeros(g: _Graph, policy: Policy) -> dict[int, str]:
     if policy.zeros != "attribute":
         return out
     v = g.values
+    # a zero in a line whose total is zero is told by that total already (published or assumed)
+    told = {p for t, parts, _ in g.lines if v[t] == 0 for p in parts}
     for _total, parts, mode in g.lines:
         if mode == "none" or len(parts) < 2 or not all(math.isfinite(v[p]) for p in parts):
             continue
@@ -401,7 +413,7 @@ def _attribute_zeros(g: _Graph, policy: Policy) -> dict[int, str]:
             continue
         if mode == "symmetric":
             for p in parts:
-                if v[p] == 0 and g.state[p] == "shown" and g.check[p] != "none":
+                if v[p] == 0 and g.state[p] == "shown" and g.check[p] != "none" and p not in told:
                     out[p] = "attribute"
         elif mode == "complement":
             n, c = parts
@@ -448,6 +460,7 @@ def _ranges(
     hi = np.full(n, np.nan)
     if not len(targets):
         return lo, hi
+    from scipy import sparse
     from scipy.optimize import linprog
 
     by_comp: dict[int, list[int]] = {}
@@ -473,20 +486,31 @@ def _ranges(
             if row.any():
                 rows.append(row)
                 rhs.append(b)
-        for t in tl:
-            if not rows:
-                lo[t], hi[t] = 0.0, np.inf
-                continue
-            a_eq, b_eq = np.vstack(rows), np.asarray(rhs)
-            obj = np.zeros(len(var_nodes))
-            obj[pos[t]] = 1.0
-            res_min = linprog(obj, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
-            res_max = linprog(-obj, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
-            lo[t] = res_min.fun if res_min.status == 0 else np.nan
-            if res_max.status == 0:
-                hi[t] = -res_max.fun
-            elif res_max.status == 3:
-                hi[t] = np.inf
+        if not rows:
+            lo[tl], hi[tl] = 0.0, np.inf
+            continue
+        # One LP per component: 2K independent copies of the system (a min copy and a
+        # max copy per target), block-diagonal, so each copy reaches its own optimum.
+        # Variables are capped at a bound far above any bounded optimum; a maximum
+        # at the cap means "unbounded".
+        a_eq = sparse.csr_matrix(np.vstack(rows))
+        b_eq = np.asarray(rhs)
+        nv, k = len(var_nodes), len(tl)
+        finite = [abs(vals[c]) for t_, parts, _ in lines for c in (t_, *parts) if math.isfinite(vals[c])]
+        cap = 10.0 * (sum(finite) + 10.0) + 1000.0
+        obj = np.zeros((2 * k, nv))
+        for j, t in enumerate(tl):
+            obj[2 * j, pos[t]] = 1.0
+            obj[2 * j + 1, pos[t]] = -1.0
+        res = linprog(obj.ravel(), A_eq=sparse.block_diag([a_eq] * (2 * k), format="csr"),
+                      b_eq=np.tile(b_eq, 2 * k), bounds=(0, cap), method="highs")
+        if res.status != 0:
+            continue  # infeasible: a published table that does not add up (NaN = cannot certify)
+        x = res.x.reshape(2 * k, nv)
+        for j, t in enumerate(tl):
+            lo[t] = x[2 * j, pos[t]]
+            top = x[2 * j + 1, pos[t]]
+            hi[t] = np.inf if top >= cap * (1 - 1e-9) - 1e-6 else top
     return lo, hi
 
 
@@ -705,9 +729,16 @@ def _build_wide(g: _Graph, name: str, table: pd.DataFrame | pd.Series, opts: Map
     series = isinstance(table, pd.Series)
     for i, r in enumerate(rows):
         for j, c in enumerate(cols):
-            node[(i, j)] = g.add(vals[i, j], "shown", "full", f"{r}/{c}", name, key=(r,) if series else (r, c))
+            node[(i, j)] = g.add(vals[i, j], "shown", "full", str(r) if series else f"{r}/{c}", name,
+                                 key=(r,) if series else (r, c))
     int_rows = [i for i in range(len(rows)) if i != ri]
     int_cols = [j for j in range(len(cols)) if j != ci]
+    # Implied totals are assumed known only as a family: if one row total is
+    # unsafe, the others (and the grand total) would reveal it, so none is known.
+    row_sums = [float(np.sum(vals[i, int_cols])) for i in range(len(rows))]
+    col_sums = [float(np.sum(vals[int_rows, j])) for j in range(len(cols))]
+    rows_known = ci is None and all(_safe(policy, v) for v in row_sums)
+    cols_known = ri is None and all(_safe(policy, v) for v in col_sums)
     row_tot: dict[int, int] = {}
     for i in range(len(rows)):
         parts = [node[(i, j)] for j in int_cols]
@@ -715,8 +746,7 @@ def _build_wide(g: _Graph, name: str, table: pd.DataFrame | pd.Series, opts: Map
         if ci is not None:
             g.line(node[(i, ci)], parts, mode_)
         elif implicit and len(parts) >= 2:
-            v = float(np.sum(vals[i, int_cols]))
-            row_tot[i] = g.implied(v, policy, f"{rows[i]}/(row total, not shown)", name)
+            row_tot[i] = g.implied(row_sums[i], policy, f"{rows[i]}/(row total, not shown)", name, rows_known)
             g.line(row_tot[i], parts, mode_)
     col_tot: dict[int, int] = {}
     for j in range(len(cols)):
@@ -725,8 +755,8 @@ def _build_wide(g: _Graph, name: str, table: pd.DataFrame | pd.Series, opts: Map
         if ri is not None:
             g.line(node[(ri, j)], parts, mode_)
         elif implicit and len(parts) >= 2:
-            v = float(np.sum(vals[int_rows, j]))
-            col_tot[j] = g.implied(v, policy, f"(column total, not shown)/{cols[j]}", name)
+            col_tot[j] = g.implied(col_sums[j], policy, f"(column total, not shown)/{cols[j]}", name,
+                                   cols_known)
             g.line(col_tot[j], parts, mode_)
     # totals of the implied totals
     if ri is not None and ci is None and row_tot and ri in row_tot:
@@ -738,7 +768,7 @@ def _build_wide(g: _Graph, name: str, table: pd.DataFrame | pd.Series, opts: Map
         if len(inner) == len(int_cols) and len(inner) >= 2:
             g.line(col_tot[ci], inner)
     if ri is None and ci is None and row_tot and col_tot and len(row_tot) == len(rows) and len(col_tot) == len(cols):
-        grand = g.implied(_fsum(vals), policy, "(grand total, not shown)", name)
+        grand = g.implied(_fsum(vals), policy, "(grand total, not shown)", name, rows_known and cols_known)
         g.line(grand, list(row_tot.values()))
         g.line(grand, list(col_tot.values()))
     return _Layout(name, "wide", frame, table, node, {}, set(), dict(opts), {})
@@ -873,14 +903,18 @@ def _build_long(g: _Graph, name: str, df: pd.DataFrame, opts: Mapping[str, Any],
                     g.line(den_node[r], [num_node[r], c], "complement")
                     comps.append(c)
             if opts.get("implicit_margins", True) and len(rows_) >= 2:
-                ntot = g.implied(_fsum(nv), policy, f"{blabel} / (total of numerators, not shown)", name)
+                # D = N + C: never assume two of them known when that reveals an unsafe third
+                nsum, dsum = _fsum(nv), _fsum(dv)
+                csum = _fsum(np.asarray([g.values[c] for c in comps])) if len(comps) == len(rows_) else np.nan
+                c_unsafe = math.isfinite(csum) and not _safe(policy, csum) and policy.check_complements
+                ntot = g.implied(nsum, policy, f"{blabel} / (total of numerators, not shown)", name,
+                                 not c_unsafe)
                 g.line(ntot, [num_node[r] for r in rows_])
-                dtot = g.implied(_fsum(dv), policy, f"{blabel} / (total of denominators, not shown)", name)
+                dtot = g.implied(dsum, policy, f"{blabel} / (total of denominators, not shown)", name)
                 g.line(dtot, [den_node[r] for r in rows_])  # type: ignore[misc]
                 if len(comps) == len(rows_):
-                    cvals = [g.values[c] for c in comps]
-                    ctot = g.implied(_fsum(np.asarray(cvals)), policy,
-                                     f"{blabel} / (total of complements, not shown)", name)
+                    ctot = g.implied(csum, policy, f"{blabel} / (total of complements, not shown)", name,
+                                     _safe(policy, nsum))
                     g.line(ctot, comps)
                     g.line(dtot, [ntot, ctot])
     if dups:
