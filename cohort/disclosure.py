@@ -1625,8 +1625,9 @@ def check(
         feasible range must be at least the threshold wide, since the checker
         cannot tell primary from secondary cells: ``fail`` otherwise),
         ``rates`` (rates shown on a suppressed or small numerator or
-        denominator: ``fail``), and ``nk_dominance`` / ``p_ratio`` with
-        contributor data.
+        denominator: ``fail``), ``nk_dominance`` / ``p_ratio`` with
+        contributor data, and ``magnitude`` (``review``) when a wide table
+        holds values that are not counts and no contributor data is given.
 
     Notes
     -----
@@ -1699,6 +1700,12 @@ def check(
                            if risky else "no rate shown on a suppressed or small base"))
     if contributors is not None:
         rec += _magnitude(name, contributors, cells, value, pol)
+    elif lay.kind == "wide":
+        fractional = [g.label[i] for i in range(n) if shown_known[i] and not float(vals[i]).is_integer()]
+        if fractional:
+            rec.append(_record(name, "magnitude", "review", pol, n_cells, n_supp, fractional[:20], "none",
+                               "values are not counts: if this is a magnitude table (sums of days, costs), "
+                               "pass contributors=, cells= and value= for the nk and p% rules"))
     return pd.DataFrame(rec, columns=list(AUDIT_COLUMNS))
 
 

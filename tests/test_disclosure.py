@@ -624,6 +624,10 @@ def test_magnitude_checks_nk_and_p_ratio():
     assert audit.loc["p_ratio", "affected_cells"] == "A; C"
     with pytest.raises(ValueError, match="cells="):
         check(table, LOCAL, contributors=days)
+    # a magnitude table checked without its contributors needs a human
+    sums = days.groupby("authority")["days"].mean()
+    review = check(sums, LOCAL).set_index("check").loc["magnitude"]
+    assert review["status"] == "review" and "contributors=" in review["message"]
 
 
 def test_on_fail_raise_or_audit():
