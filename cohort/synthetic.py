@@ -250,8 +250,8 @@ _GRAVITY_MIN = np.array([np.flatnonzero(r > 0).min() + 1 for r in _GRAVITY_P])
 _GRAVITY_MAX = np.array([np.flatnonzero(r > 0).max() + 1 for r in _GRAVITY_P])
 #: Probability that an offence of each group has an individual victim, and
 #: that it has a business victim instead.
-_P_VICTIM_PERSON = np.array([0.95, 1.0, 0, 0.40, 0.70, 0.50, 0.10, 0, 1.0, 0.05, 0.30, 0.10])
-_P_VICTIM_BUSINESS = np.array([0, 0, 0, 0.55, 0.30, 0.45, 0.05, 0, 0, 0, 0.60, 0.05])
+_P_VICTIM_PERSON = np.array([0.95, 1.0, 0, 0.50, 0.75, 0.60, 0.35, 0, 1.0, 0.05, 0.30, 0.20])
+_P_VICTIM_BUSINESS = np.array([0, 0, 0, 0.45, 0.25, 0.35, 0.05, 0, 0, 0, 0.60, 0.05])
 
 # Outcome model: tiers 0 diversion, 1 youth caution, 2 YCC, 3 first-tier
 # court, 4 YRO, 5 custody. Latent score L = alpha_a + b_j min(j, 4)
@@ -1136,9 +1136,9 @@ def _kpi_records(iv, people: _People, rng, win_start: int):
     ete = np.where(school, _labels(_SCHOOL_TYPES, school_type),
                    _labels(_POST16_TYPES, post_type)).astype(object)
     # hours offered and attended (25 or more is the published threshold)
-    p_off = np.where(school, np.array([0.97, 0.72, 0.3, 0.45, 0.97, 0.72])[school_type],
-                     np.array([0.25, 0.65, 0.92, 0.0])[post_type])
-    p_att = np.where(school, np.array([0.72, 0.58, 0.6, 0.05, 0.97, 0.62])[school_type],
+    p_off = np.where(school, np.array([0.97, 0.78, 0.3, 0.45, 0.97, 0.78])[school_type],
+                     np.array([0.31, 0.70, 0.92, 0.0])[post_type])
+    p_att = np.where(school, np.array([0.74, 0.60, 0.6, 0.05, 0.97, 0.62])[school_type],
                      np.array([0.95, 0.95, 0.97, 0.0])[post_type])
     off25 = rng.random(n) < p_off
     att25 = off25 & (rng.random(n) < p_att)
@@ -1197,7 +1197,7 @@ def _victims(off, career: _Career, pop, sim_years, rng, win_start: int, data_end
     person = served & (u < p_person)
     business = served & ~person & (u < p_person + p_business)
     base = np.flatnonzero(person | business)
-    two = person[base] & (rng.random(base.size) < 0.06)
+    two = person[base] & (rng.random(base.size) < 0.10)
     rows = np.concatenate([base, base[two]])
     rows.sort(kind="stable")
     n = rows.size
@@ -1213,7 +1213,7 @@ def _victims(off, career: _Career, pop, sim_years, rng, win_start: int, data_end
                  len(sim_years) - 1)
     eth = _ethnicity_draw(rng, _pop_shares(pop, auth, yi))
     eth = _record_ethnicity(rng, eth, 0.10)
-    consent = rng.random(n) < np.where(is_person, 0.78, 0.60)
+    consent = rng.random(n) < np.where(is_person, 0.90, 0.75)
     contacted = consent & (rng.random(n) < 0.92)
     offered = contacted & (rng.random(n) < 0.5)
     accepted = offered & (rng.random(n) < 0.2)

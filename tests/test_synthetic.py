@@ -185,9 +185,9 @@ def test_first_time_entrant_rates(data, targets):
     print("\n" + r.pivot(index="authority_code", columns="year", values="rate").round(0).to_string())
     lo, hi = float(targets["fte_rate_per_100k"]["low"]), float(targets["fte_rate_per_100k"]["high"])
     assert r["rate"].between(lo, hi).all(), r[~r["rate"].between(lo, hi)]
-    # authorities differ (the published range is 118-255)
+    # authorities differ (the published range is 118-255; entry parameters 150-195)
     means = r.groupby("authority_code")["rate"].mean()
-    assert means.max() - means.min() > 40
+    assert means.max() - means.min() > 15
     _check([("fte_rate_per_100k", r.loc[r["authority_code"] == "X01", "rate"].mean())], targets)
 
 
@@ -355,10 +355,26 @@ def _cyc_frame(d) -> pd.DataFrame:
     return f
 
 
-def test_cyc_selection_and_planted_effects(data):
-    """Participants differ from the pool at baseline; matching recovers the effects."""
+def _matched_pairs(f: pd.DataFrame) -> pd.DataFrame:
+    """1:1 nearest-neighbour propensity matching, with replacement, within authority and year."""
     import statsmodels.api as sm
 
+    x = sm.add_constant(f[["base", "fsm", "send", "lac", "age"]].astype(float))
+    f = f.assign(ps=sm.Logit(f["part"].astype(float), x).fit(disp=0).predict(x),
+                 change=f["post"] - f["base"])
+    pairs = []
+    for _, g in f.groupby(["authority", "base_year"]):
+        t, c = g[g["part"]], g[~g["part"]]
+        j = np.abs(t["ps"].to_numpy()[:, None] - c["ps"].to_numpy()[None, :]).argmin(axis=1)
+        pairs.append(pd.DataFrame({
+            "t_change": t["change"].to_numpy(), "c_change": c["change"].to_numpy()[j],
+            "t_offend": t["offend"].to_numpy(), "c_offend": c["offend"].to_numpy()[j],
+        }))
+    return pd.concat(pairs)
+
+
+def test_cyc_selection_and_attendance_effect(data):
+    """Participants differ from the pool at baseline; matching recovers +6.5 points."""
     f = _cyc_frame(data)
     assert (f["sex"] == "Female").all()
     part, pool = f[f["part"]], f[~f["part"]]
@@ -371,31 +387,30 @@ def test_cyc_selection_and_planted_effects(data):
     assert part["base"].mean() < pool["base"].mean() - 0.03
     assert part["fsm"].mean() > pool["fsm"].mean() + 0.15
     assert part["send"].mean() > pool["send"].mean()
-    # 1:1 nearest-neighbour propensity matching with replacement, within authority and year
-    x = sm.add_constant(f[["base", "fsm", "send", "lac", "age"]].astype(float))
-    f["ps"] = sm.Logit(f["part"].astype(float), x).fit(disp=0).predict(x)
-    f["change"] = f["post"] - f["base"]
-    pairs = []
-    for _, g in f.groupby(["authority", "base_year"]):
-        t, c = g[g["part"]], g[~g["part"]]
-        j = np.abs(t["ps"].to_numpy()[:, None] - c["ps"].to_numpy()[None, :]).argmin(axis=1)
-        pairs.append(pd.DataFrame({
-            "t_change": t["change"].to_numpy(), "c_change": c["change"].to_numpy()[j],
-            "t_offend": t["offend"].to_numpy(), "c_offend": c["offend"].to_numpy()[j],
-        }))
-    p = pd.concat(pairs)
+    p = _matched_pairs(f)
     did = 100 * (p["t_change"].mean() - p["c_change"].mean())
     planted = data.metadata["planted_effects"]
     print(f"attendance: matched difference in differences {did:.2f} pp "
           f"(planted {planted['cyc_attendance_change_pp']}); naive before-after "
           f"{100 * p['t_change'].mean():.2f} pp")
-    print(f"first formal outcome within ~12 months: participants {p['t_offend'].mean():.4f} "
-          f"(n={len(p)}, events={int(p['t_offend'].sum())}), matched pool "
-          f"{p['c_offend'].mean():.4f}; planted hazard ratio "
-          f"{planted['cyc_first_formal_hazard_ratio']}")
     assert 3.5 <= did <= 9.5
-    # weakly powered (a handful of events), so only the direction is checked
-    assert p["t_offend"].mean() < p["c_offend"].mean()
+
+
+def test_cyc_offending_effect():
+    """The planted hazard ratio 0.5 shows in a matched comparison.
+
+    At scale 1 about three participants a cohort year offend, too few to
+    test, so this uses a three-times larger project (scale 3: 282 girls a
+    year in each of two authorities).
+    """
+    d = synthetic.generate(seed=2024, authorities=3, scale=3)
+    p = _matched_pairs(_cyc_frame(d))
+    t, c = p["t_offend"].mean(), p["c_offend"].mean()
+    print(f"\nfirst formal outcome within ~12 months: participants {t:.4f} "
+          f"(n={len(p)}, events={int(p['t_offend'].sum())}), matched pool {c:.4f} "
+          f"(events={int(p['c_offend'].sum())}); ratio {t / c:.2f}, planted hazard ratio "
+          f"{d.metadata['planted_effects']['cyc_first_formal_hazard_ratio']}")
+    assert 0.1 < t / c < 0.9
 
 
 # --------------------------------------------------------------------------- structure
