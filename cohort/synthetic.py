@@ -56,72 +56,97 @@ How the data are made
    with characteristics drawn from the child (care status, SEND level,
    sex, age, risk) so that they correlate sensibly.
 6. **Victims, board attendance, attendance** as described below.
+7. **Identifiers** are sequential within the whole data set (``C000001``,
+   ``O0000001``, ``I0000001``, ``K0000001``, ``V0000001``), children
+   numbered by authority; they carry no information.
 
 Planted facts and their references
 ----------------------------------
 Reference files are those transcribed in the project's shared reference
-folder; the figures used are copied into ``cohort/data/calibration_targets.csv``
-(read at run time into ``metadata["calibration"]``).
+folder; the figures used, with file and row, are copied into
+``cohort/data/calibration_targets.csv`` (read at run time into
+``metadata["calibration"]``). "Generated" figures are for the default call
+(seed 2024, five authorities, scale 1) as recomputed independently by
+``tests/test_synthetic.py``; other seeds vary by sampling error.
 
-* Population 12,000-45,000 aged 10-17 per authority (Sefton 24,412, the
-  denominator of fte_by_authority.csv); non-White share 5%-35% (Census 2021
-  excerpt: Knowsley 7%, Sefton 7%, Trafford 33%, Pendle 45%).
-* First time entrants: 125-220 per 100,000 aged 10-17 per calendar year with
-  the previous mid-year's population (fte_by_authority.csv: 118-255; Sefton
-  143 and 146). Default authority X01 (Ashbridge) is Sefton-sized.
-* Caseload about 87% boys (wirral_facts.csv: 91%; brief: 85-90%) and about
-  80% aged 15-17 (wirral_facts.csv: 94% in Wirral, 75% nationally).
-* Proven reoffending (MoJ 3-month cohorts, 12-month follow-up, 6-month
-  waiting period): about 28%-40% by authority (reoffending_by_authority.csv:
-  21.3%-47.8%; national 32.2%).
-* Custodial sentences about 0.1-0.3 per 1,000 aged 10-17 a year
+* Population: 12,000-45,000 aged 10-17 per authority (Sefton 24,412, the
+  denominator in fte_by_authority.csv); non-White share 5%-35% (Census 2021
+  excerpt: Sefton 7%, Wirral 8.5%, Trafford 33%).
+* First time entrants (the child's first youth caution, youth conditional
+  caution or court outcome; Outcome 22 and community resolutions never
+  count): entry parameters 150-195 per 100,000 a year for the default
+  authorities, 125-220 nationally; realised calendar-year rates with the
+  previous mid-year's population about 120-235 (fte_by_authority.csv:
+  118-255; Sefton 143 and 146). X01 (Ashbridge) is Sefton-sized with a
+  Sefton-like rate.
+* Caseload (children with a KPI-cohort episode in the year): about 86% boys
+  (wirral_facts.csv: 91%), about 77% aged 15-17 (Wirral 94%, national 75%);
+  in a Sefton-sized authority about 170 distinct children a year
+  (sefton_cohort_facts_2023_24.csv: 167), about 55 of them on court orders.
+* Proven reoffending (MoJ: 3-month cohorts, offence within 12 months of the
+  index date proven within 18 months, breaches excluded): about 28%-35% by
+  authority, 33% overall (reoffending_by_authority.csv: 21.3%-47.8%;
+  national 32.2%).
+* Custodial sentences about 0.11-0.19 per 1,000 aged 10-17 a year
   (custody_by_authority.csv: 0.00-0.48).
-* Ethnic disproportionality growing at later decision points: relative
-  risk of entering the service Black 3.0, Mixed 2.2, Other 1.6, Asian 1.0
-  versus White, so a 9% non-White youth population gives a caseload about
-  15% non-White (wirral_facts.csv: 15% vs 9%); the thresholds of the outcome
-  model move for Black and Mixed children at the court decision (latent
-  shift 0.25 and 0.15) and again at custody (0.45 and 0.25), giving a
-  relative rate of custody given a court outcome of about 1.5-2 for Black
-  versus White children (``planted_effects["ethnicity"]``).
-* KPI shares (sefton_kpi_quarterly_2023_24.csv, whole-year 2023/24):
-  accommodation suitable about 90%, unsuitable 8%, unknown 1.5%; school age
-  about half the records, with the published ETE type mix; 25+ hours offered
-  to about 82% and attended by 55% of the school age, 54% and 41% of all;
-  ETE suitable about 77% (school age) and 67% (all); SEN Support 23%, EHCP
-  25%, no SEN 52%; mental health need 39%; substance misuse need 46%; links
-  to early help 35%, child in need 20%, child protection 7%, cared for 20%
-  (sefton_kpi_counts_2023_24.csv). About 58% of ended out-of-court episodes
-  are ``Completed`` (sefton_cohort_facts_2023_24.csv: 55 of 95). About 167
-  distinct children a year with a KPI-cohort intervention in a Sefton-sized
-  authority (sefton_cohort_facts_2023_24.csv).
-* Victims: about one individual victim per violence, robbery or sexual
-  offence and some theft, burglary and criminal damage (others are
-  businesses); 40% of individual victims female (wirral_facts.csv); per
-  quarter in a Sefton-sized authority about 36 contacted, half of them
-  offered restorative justice and a fifth of those accepting
-  (sefton_kpi_counts_2023_24.csv, quarters 1-3).
-* Management board: one meeting a quarter, five statutory agencies,
-  attendance about 80%, lowest for probation and health.
+* Ethnic disproportionality growing at later decision points: relative risk
+  of entering the service Black 3.0, Mixed 2.2, Other 1.6, Asian 1.0 versus
+  White, so that X01 (7.5% non-White) has a caseload about 1.7 times as
+  non-White as its population (wirral_facts.csv: 15% vs 9%); the outcome
+  model's court boundary moves for Black and Mixed children (latent shift
+  0.25 and 0.15) and its custody boundary moves again (0.45 and 0.25),
+  giving relative rates versus White children, for Black children, of about
+  2.7 (entry), 1.2 (court given entry) and 1.5-2 (custody given court).
+* KPI records (sefton_kpi_quarterly_2023_24.csv and
+  sefton_kpi_counts_2023_24.csv, 2023/24): accommodation suitable 91%,
+  unsuitable 7.5%, unknown 1.5%; school age 44% of records, with the
+  published ETE type mix (mainstream 44%, alternative provision 38%, SEMH
+  9%, school refuser 5%, secure unit 2%, home schooled 1%); 25+ hours
+  offered to 83% and attended by 55% of the school age, 54% and 41% of all;
+  ETE suitable 77% (school age) and 66% (all); SEN Support 21%, EHCP 23%,
+  no SEN 53%; mental health need 37%; substance misuse need 45%; early help
+  35%, child in need 18%, child protection 6%, cared for 19%. About 58% of
+  ended out-of-court episodes are ``Completed``
+  (sefton_cohort_facts_2023_24.csv: 55 of 95). Not reproduced: Sefton's
+  quarterly denominators (about 75) sum to 303 a year over 167 distinct
+  children, 1.8 ended episodes per child; one record per ended episode
+  gives about 1.2 per child, about 50 a quarter.
+* Victims: about one per violence, robbery or sexual offence and many
+  theft, burglary, criminal damage and public order offences (some theft,
+  burglary and fraud victims are businesses); 40% of individual victims
+  female (wirral_facts.csv); in a Sefton-sized authority about 30-35 contacted
+  a quarter, half of them offered restorative justice and a fifth of those
+  accepting (sefton_kpi_counts_2023_24.csv: 36 contacted a quarter; 38 of 88
+  offered and 8 of 38 accepting in quarters 1-3), with a non-engagement
+  reason for every victim who did not accept.
+* Management board: one meeting a quarter per service (on a weekday), five
+  statutory agencies, attendance about 80% (children's social care and
+  police highest, probation and health lowest).
 * Community Youth Connectors (sefton_cohort_facts_2023_24.csv: about 94 girls
   a year with emotional wellbeing concerns, 13 schools, engagement 97%,
-  attendance up 6.5 points, none known to the service): a schools mentoring
-  programme for girls aged 11-15 in two authorities (X01 and X03 by default),
-  one cohort per academic year whose baseline year and 12-month follow-up
-  fit in the data. Participants are selected from a pool about 15 times
-  larger on *observed* characteristics only (lower baseline attendance,
-  SEND, free school meals, looked after, age), so matching on those
-  recovers the effects. Planted effects: the hazard of a first offence with a
-  formal outcome is halved during the 12 months from the programme start
-  (hazard ratio 0.5), and the attendance rate rises by 6.5 percentage points
+  attendance up 6.5 points, none became known to the service): a schools
+  mentoring project for girls aged 11-15 in the two most populous
+  authorities (X03 and X05 by default; X01 alone when there are fewer than
+  three), one cohort of 94 girls (times ``scale``) per academic year whose
+  baseline year and programme year both lie in the data (2022/23-2024/25 by
+  default). Participants are chosen from 12 times as many candidate girls
+  of the same authority and year, on *observed* characteristics only (lower
+  baseline attendance, SEN Support or EHCP, free school meals, looked after,
+  older), so matching on them recovers the effects. Planted effects: the
+  hazard of an offence leading to a first formal outcome within 12 months
+  of the programme start is halved (hazard ratio 0.5; about 0.5% of
+  participants a year offend, against about 0.5% of the pool, which has a
+  lower baseline risk), and the attendance rate rises 6.5 percentage points
   in the programme year (less only where attendance would pass 100%).
-  Baseline attendance is measured with term-to-term noise, so a naive
-  before-after comparison of participants overstates the effect (regression
-  to the mean) while a matched difference in differences does not. With
-  about 1.5% of participants offending a year, the offending effect is
-  planted but weakly powered; the published "none became known" is not
-  forced. Attendance rows (three terms of the baseline and programme years)
-  exist for participants and for every pool girl, and all of them are in
+  Attendance varies from term to term, so a naive before-after comparison
+  of the participants mixes the effect with regression to the mean (about
+  +1 point) and the secular change (-1 point); a matched difference in
+  differences gives about 6 points. The offending effect is planted but
+  weakly powered at scale 1 (a handful of events), as in the real project;
+  each such girl replaces two girls among the regular entrants, so the
+  project does not inflate first time entrant counts. Attendance rows
+  (three terms of the baseline and the programme year) exist for
+  participants and for every candidate girl, and all of them are in
   ``children`` with ``fsm_eligible``, ``send_level`` and ``care_status``.
 
 Scale
@@ -129,9 +154,10 @@ Scale
 ``scale`` multiplies every population and hence every caseload (0.2 gives a
 fast, small data set). Everything is vectorised over children with numpy;
 the only Python loops run over offence number within a career (at most
-:data:`MAX_EVENTS`), tables and authorities' code lists. 150 authorities
-for five years (about a million offence rows) generate in well under a
-minute; see ``benchmarks/synthetic_scale.py``.
+:data:`MAX_EVENTS`), over tables and over the project's authority-years.
+Five authorities take about 1 s; 150 authorities for five years (about
+320,000 offence rows, 165,000 children) about 3-4 s and 0.4 GiB above the
+imports; see ``benchmarks/synthetic_scale.py``.
 
 References
 ----------
