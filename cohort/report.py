@@ -168,3 +168,109 @@ class Report:
             f"{len(failed)} check(s) remain open after mitigation.</p>"
             "<p>No child's name, identifier or date of birth appears in this report.</p></div>"
         )
+
+
+KPI_KEYS: tuple[str, ...] = ("kpi_number", "kpi", "subgroup", "measure", "category")
+
+
+def masked(protected) -> pd.DataFrame:
+    """The statistics of a protected table with every suppressed cell set to missing.
+
+    Use it to draw figures: a chart must not show what the table hides.
+    """
+    values = protected.values
+    frame = values.to_frame() if isinstance(values, pd.Series) else values
+    mask = protected.suppressed.reindex(index=frame.index, columns=frame.columns, fill_value=False)
+    return frame.mask(mask.astype(bool))
+
+
+def _arrow(change: float) -> str:
+    if pd.isna(change):
+        return ""
+    if abs(change) < 0.05:
+        return f"\u25b6 {change:+.1f} pp"
+    return f"\u25b2 {change:+.1f} pp" if change > 0 else f"\u25bc {change:+.1f} pp"
+
+
+def kpi_board(current, previous, year) -> pd.DataFrame:
+    """Lay out the KPIs as boards read them: count, %, change on last quarter, whole year.
+
+    Each argument is a list of :class:`cohort.disclosure.Protected` KPI
+    tables (rates, and counts without a denominator) for this quarter, the
+    previous quarter and the financial year to date, protected separately so
+    every figure shown has passed disclosure control. The change (percentage
+    points, with an arrow) is shown only when neither quarter's percentage is
+    suppressed, so it cannot reveal a hidden value.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``KPI``, ``Measure``, ``Category``, ``Count``, ``%``, ``Last quarter %``,
+        ``Change``, ``Year count``, ``Year %`` (presentation strings).
+    """
+
+    def frame(parts, suffix: str) -> pd.DataFrame:
+        frames = []
+        for p in parts:
+            keys = [k for k in KPI_KEYS if k in p.values.columns]
+            shown = pd.DataFrame({k: p.table[k].astype(str) for k in keys})
+            shown[f"count{suffix}"] = p.table["numerator"]
+            has_rate = "estimate" in p.table.columns
+            shown[f"pct{suffix}"] = p.table["estimate"] if has_rate else ""
+            shown[f"value{suffix}"] = masked(p)["estimate"] if has_rate else float("nan")
+            frames.append(shown)
+        return pd.concat(frames, ignore_index=True)
+
+    cur = frame(current, "")
+    keys = [k for k in KPI_KEYS if k in cur.columns]
+    board = cur.merge(frame(previous, "_prev"), on=keys, how="left").merge(frame(year, "_year"), on=keys, how="left")
+    change = (pd.to_numeric(board["value"], errors="coerce")
+              - pd.to_numeric(board["value_prev"], errors="coerce")) * 100
+    out = pd.DataFrame({
+        "KPI": board["kpi_number"].astype(str) + " " + board["kpi"].str.replace("_", " ").str.capitalize(),
+        "Measure": board["measure"].str.replace("_", " "),
+        "Category": board["category"],
+        "Count": board["count"],
+        "%": board["pct"],
+        "Last quarter %": board["pct_prev"].fillna(""),
+        "Change": change.map(_arrow),
+        "Year count": board["count_year"].fillna(""),
+        "Year %": board["pct_year"].fillna(""),
+    })
+    if "subgroup" in board:
+        sub = board["subgroup"].where(board["subgroup"] != "all", "")
+        out["Measure"] = (out["Measure"] + " " + sub.map(lambda s: f"({s.replace('_', ' ')})" if s else "")).str.strip()
+    order = pd.to_numeric(board["kpi_number"], errors="coerce")
+    return out.iloc[order.argsort(kind="stable")].reset_index(drop=True)
+
+
+def kpi_tables(report: Report, data: CohortData | None = None):
+    """Compute and protect the KPIs for the report's quarter, the previous
+    quarter and the financial year, and lay them out with :func:`kpi_board`.
+
+    KPI rows that are counts without a denominator (serious violence by
+    offence group, whose total counts distinct children) are protected as a
+    separate count table. Returns the board layout.
+    """
+    from cohort.measures.kpi import kpis, kpis_year
+    from cohort.periods import financial_year, previous_quarter, quarter_label
+
+    data = data if data is not None else report.data
+    drop = ["previous_numerator", "previous_denominator", "previous_estimate", "change",
+            "change_lower", "change_upper", "change_unit", "direction"]
+    rate_cols = ["denominator", "estimate", "lower", "upper", "method", "confidence"]
+    prev_label = quarter_label(previous_quarter(report.quarter))
+    tables = {
+        "kpis": kpis(data, report.authority, report.quarter),
+        "kpis_previous_quarter": kpis(data, report.authority, prev_label),
+        "kpis_financial_year": kpis_year(data, report.authority, financial_year(report.quarter)),
+    }
+    parts = {}
+    for name, t in tables.items():
+        t = t.drop(columns=drop, errors="ignore")
+        counts = t["denominator"].isna()
+        parts[name] = [report.table(t[~counts].reset_index(drop=True), name)]
+        if counts.any():
+            parts[name].append(report.table(
+                t[counts].drop(columns=rate_cols).reset_index(drop=True), f"{name}_counts", margin="sum"))
+    return kpi_board(parts["kpis"], parts["kpis_previous_quarter"], parts["kpis_financial_year"])
