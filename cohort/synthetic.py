@@ -1417,12 +1417,10 @@ def _finish_victims(v, codes, offences: pd.DataFrame) -> pd.DataFrame:
 
 
 def _finish_board(b, ap, codes) -> pd.DataFrame:
-    yjs_of = ap["yjs_of"]
     # a service's meeting is recorded for every authority it covers
-    member = [np.flatnonzero(yjs_of == y) for y in b["yjs"]]
-    counts = np.array([len(x) for x in member])
-    meeting = np.repeat(np.arange(len(b["yjs"])), counts)
-    auth = np.concatenate(member)
+    per_auth = [np.flatnonzero(b["yjs"] == y) for y in ap["yjs_of"]]
+    meeting = np.concatenate(per_auth)
+    auth = np.repeat(np.arange(len(per_auth)), [len(m) for m in per_auth])
     n = len(meeting)
     return pd.DataFrame(
         {
