@@ -22,7 +22,7 @@ demo: $(STAMP)  ## synthetic demo store, every report for every demo authority, 
 	$(VENV)/bin/cohort demo --store demo_store --output reports
 
 test: $(STAMP)  ## lint, then the whole test suite (doctests and notebooks included)
-	$(PY) -m ruff check cohort tests benchmarks
+	$(PY) -m ruff check cohort tests benchmarks notebooks conftest.py
 	$(PY) -m pytest -q --nbval-lax
 
 bench: $(STAMP)  ## speed and memory benchmarks (prints figures)

@@ -12,10 +12,10 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+unknown"
 
-from cohort import disclosure, periods, plots, population, stats, synthetic  # noqa: E402
-from cohort.cohortdata import CohortData  # noqa: E402
-from cohort.dictionary import load_dictionary  # noqa: E402
-from cohort.exceptions import (  # noqa: E402
+from cohort import disclosure, periods, plots, population, stats, synthetic
+from cohort.cohortdata import CohortData
+from cohort.dictionary import load_dictionary
+from cohort.exceptions import (
     ApproximationWarning,
     CohortError,
     CohortWarning,
@@ -27,17 +27,17 @@ from cohort.exceptions import (  # noqa: E402
     SmallCountWarning,
     ValidationError,
 )
-from cohort.loaders import ingest, load_extract, validate_extract  # noqa: E402
-from cohort.measures.benchmark import benchmark, funnel_data, neighbours  # noqa: E402
-from cohort.measures.custody import custody  # noqa: E402
-from cohort.measures.fte import fte  # noqa: E402
-from cohort.measures.kpi import kpis, kpis_year  # noqa: E402
-from cohort.measures.profile import profile  # noqa: E402
-from cohort.measures.reoffending import reoffending, time_to_reoffence  # noqa: E402
-from cohort.measures.victims import victims  # noqa: E402
-from cohort.periods import quarter, quarter_label  # noqa: E402
-from cohort.report import Report  # noqa: E402
-from cohort.store import default_store_path, open_store, write_store  # noqa: E402
+from cohort.loaders import ingest, load_extract, validate_extract
+from cohort.measures.benchmark import benchmark, funnel_data, neighbours
+from cohort.measures.custody import custody
+from cohort.measures.fte import fte
+from cohort.measures.kpi import kpis, kpis_year
+from cohort.measures.profile import profile
+from cohort.measures.reoffending import reoffending, time_to_reoffence
+from cohort.measures.victims import victims
+from cohort.periods import quarter, quarter_label
+from cohort.report import Report
+from cohort.store import default_store_path, open_store, write_store
 
 __all__ = [
     "ApproximationWarning",

@@ -185,6 +185,7 @@ def _atomic_write(path: Path, data: str | bytes) -> None:
     try:
         with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as fh:
             fh.write(data)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -205,6 +206,7 @@ def _exporter():
             exclude_input=True,
             exclude_input_prompt=True,
             exclude_output_prompt=True,
+            anchor_link_text="",
         )
     return _EXPORTER
 
@@ -231,6 +233,7 @@ def _execute(spec: RunSpec, timeout: int = 900) -> dict[str, Any]:
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "status": "ok",
         "error": None,
+        "disclosure": None,
     }
     nb_path = Path(spec.notebook_path)
     nb_path.parent.mkdir(parents=True, exist_ok=True)
@@ -246,7 +249,7 @@ def _execute(spec: RunSpec, timeout: int = 900) -> dict[str, Any]:
                 request_save_on_cell_execute=False,
                 cwd=str(Path(spec.notebook).parent),
                 execution_timeout=timeout,
-                extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
             )
         except PapermillExecutionError as exc:
             record["status"] = "failed"
@@ -257,6 +260,7 @@ def _execute(spec: RunSpec, timeout: int = 900) -> dict[str, Any]:
             }
         if tmp_nb.exists():
             nb = nbformat.read(tmp_nb, as_version=4)
+            record["disclosure"] = _disclosure_summary(nb)
             os.replace(tmp_nb, nb_path)
             if record["status"] == "ok":
                 title = f"{Path(spec.notebook).stem} {spec.authority} {spec.quarter}"
@@ -268,6 +272,18 @@ def _execute(spec: RunSpec, timeout: int = 900) -> dict[str, Any]:
         tmp_nb.unlink(missing_ok=True)
     record["duration_s"] = round(time.perf_counter() - started, 2)
     return record
+
+
+def _disclosure_summary(nb) -> dict[str, Any] | None:
+    """The disclosure summary a report left in its outputs (see Report.finish)."""
+    from cohort.report import AUDIT_MIME
+
+    for cell in reversed(nb.cells):
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if AUDIT_MIME in data:
+                return dict(data[AUDIT_MIME])
+    return None
 
 
 def _load_manifest(output: Path) -> dict[str, dict[str, Any]]:

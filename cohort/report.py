@@ -27,14 +27,26 @@ SYNTHETIC_BANNER = (
 )
 
 
+#: MIME type under which :meth:`Report.finish` leaves the public disclosure
+#: audit in the executed notebook, for the batch manifest to collect.
+AUDIT_MIME = "application/vnd.cohort.audit+json"
+
+
 class _HTML:
     """Minimal rich-display wrapper (avoids importing IPython in the library)."""
 
-    def __init__(self, body: str):
+    def __init__(self, body: str, data: dict[str, Any] | None = None):
         self.body = body
+        self.data = data
 
     def _repr_html_(self) -> str:
         return self.body
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
+        bundle: dict[str, Any] = {"text/html": self.body, "text/plain": repr(self)}
+        if self.data is not None:
+            bundle[AUDIT_MIME] = self.data
+        return bundle
 
     def __repr__(self) -> str:  # plain-text fallback
         import re
@@ -133,40 +145,62 @@ class Report:
         self.protected[name] = result
         return result
 
+    def show(self, table, caption: str | None = None) -> _HTML:
+        """Display a protected table (or a presentation DataFrame) compactly.
+
+        Columns that hold one value throughout (authority, quarter, interval
+        method, confidence level) move into the caption, the interval becomes
+        one ``95% CI`` column, and grouping labels lose their underscores.
+        Suppressed cells keep their ``[c]`` marker.
+        """
+        return _HTML(compact_html(table, caption))
+
     def audit(self) -> pd.DataFrame:
         """Every disclosure check of every table in the report."""
         frames = [p.audit for p in self.protected.values()]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
+    def summary(self) -> dict[str, Any]:
+        """The publishable disclosure summary: policy, tables, cells suppressed,
+        and the audit without cell positions (:meth:`Protected.public_audit`)."""
+        public = [p.public_audit() for p in self.protected.values()]
+        audit = pd.concat(public, ignore_index=True) if public else pd.DataFrame()
+        return {
+            "authority": self.authority,
+            "quarter": self.quarter,
+            "policy": self.policy.name,
+            "tables": len(self.protected),
+            "table_names": list(self.protected),
+            "cells_suppressed": int(sum(p.n_suppressed for p in self.protected.values())),
+            "checks_failed": int((audit["status"] == "fail").sum()) if len(audit) else 0,
+            "audit": json.loads(audit.to_json(orient="records")) if len(audit) else [],
+        }
+
     def finish(self) -> _HTML:
-        """The closing disclosure statement; writes the audit and Excel tables."""
-        audit = self.audit()
-        n_tables = len(self.protected)
-        n_suppressed = int(sum(int(p.suppressed.to_numpy().sum()) for p in self.protected.values()))
-        failed = audit[audit["status"] == "fail"] if "status" in audit else audit
+        """The closing disclosure statement; writes the audit and Excel tables.
+
+        The returned display also carries :meth:`summary` under
+        :data:`AUDIT_MIME`, which :func:`cohort.batch.run` copies into the
+        manifest.
+        """
+        summary = self.summary()
         if self.output_dir is not None:
-            self.output_dir.mkdir(parents=True, exist_ok=True)
-            stem = f"{self.title.lower().replace(' ', '_')}_{self.authority}_{self.quarter.replace('/', '-').replace(' ', '')}"
             from cohort.excel import write_workbook
 
+            self.output_dir.mkdir(parents=True, exist_ok=True)
+            slug = self.quarter.replace("/", "-").replace(" ", "")
+            stem = f"{self.title.lower().split(':')[0].replace(' ', '_')}_{self.authority}_{slug}"
             write_workbook(self, self.output_dir / f"{stem}.xlsx")
-            record = {
-                "authority": self.authority,
-                "quarter": self.quarter,
-                "policy": self.policy.name,
-                "tables": n_tables,
-                "cells_suppressed": n_suppressed,
-                "audit": json.loads(audit.to_json(orient="records", date_format="iso")),
-            }
-            (self.output_dir / f"{stem}.audit.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
+            (self.output_dir / f"{stem}.audit.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
         return _HTML(
             "<div class='cohort-disclosure'><h2>Disclosure control</h2>"
-            f"<p>All {n_tables} tables in this report were checked under the policy "
+            f"<p>All {summary['tables']} tables in this report were checked under the policy "
             f"\"{html.escape(self.policy.name)}\" ({html.escape(self.policy.source)}). "
-            f"{n_suppressed} cell(s) were suppressed and are shown as [c]; rates and percentages "
-            f"whose numerator is suppressed are hidden too. "
-            f"{len(failed)} check(s) remain open after mitigation.</p>"
-            "<p>No child's name, identifier or date of birth appears in this report.</p></div>"
+            f"{summary['cells_suppressed']} cell(s) were suppressed and are shown as [c]; rates and "
+            f"percentages whose numerator is suppressed are hidden too; figures are drawn from the "
+            f"protected tables. {summary['checks_failed']} check(s) remain open after mitigation.</p>"
+            "<p>No child's name, identifier or date of birth appears in this report.</p></div>",
+            data=summary,
         )
 
 
@@ -274,3 +308,51 @@ def kpi_tables(report: Report, data: CohortData | None = None):
             parts[name].append(report.table(
                 t[counts].drop(columns=rate_cols).reset_index(drop=True), f"{name}_counts", margin="sum"))
     return kpi_board(parts["kpis"], parts["kpis_previous_quarter"], parts["kpis_financial_year"])
+
+
+_CONSTANT_COLUMNS = ("authority_code", "quarter", "financial_year", "period_start", "period_end",
+                     "method", "confidence", "basis", "definitions", "change_unit", "subgroup")
+_RENAME = {
+    "authority_code": "Authority", "group_variable": "Characteristic", "group_value": "Group",
+    "numerator": "Count", "denominator": "Of", "estimate": "Estimate", "period": "Period",
+    "measure": "Measure", "category": "Category", "kpi": "KPI", "comparison_group": "Comparison group",
+    "position": "Position", "flag": "Flag", "incomplete": "Incomplete", "role": "Role",
+}
+
+
+def compact_html(table, caption: str | None = None) -> str:
+    """HTML of a protected table in the compact form used by :meth:`Report.show`."""
+    footnote = ""
+    if hasattr(table, "footnote"):
+        footnote = table.footnote()
+        caption = caption or table.name.replace("_", " ").capitalize()
+        frame = table.table.copy()
+    else:
+        frame = table.copy()
+    notes = []
+    for col in _CONSTANT_COLUMNS:
+        if col in frame and frame[col].astype(str).nunique() <= 1 and len(frame):
+            value = frame[col].iloc[0]
+            if col == "confidence":
+                try:
+                    value = f"{float(value):.0%}"
+                except (TypeError, ValueError):
+                    pass
+            if col not in ("period_start", "period_end"):
+                notes.append(f"{col.replace('_', ' ')}: {value}")
+            frame = frame.drop(columns=col)
+    if {"lower", "upper"} <= set(frame.columns):
+        lo, hi = frame["lower"].astype(str), frame["upper"].astype(str)
+        ci = lo + " to " + hi
+        ci = ci.where(~((lo == "[c]") | (hi == "[c]")), "[c]").where(~((lo == "") | (hi == "")), "")
+        pos = frame.columns.get_loc("lower")
+        frame = frame.drop(columns=["lower", "upper"])
+        frame.insert(pos, "Interval", ci)
+    for col in ("group_variable", "group_value", "measure", "category", "kpi"):
+        if col in frame:
+            frame[col] = frame[col].astype(str).str.replace("_", " ")
+    frame = frame.rename(columns=_RENAME)
+    head = f"<p><strong>{html.escape(caption)}</strong></p>" if caption else ""
+    meta = f"<p class='cohort-meta'>{html.escape('; '.join(notes))}</p>" if notes else ""
+    foot = f"<p class='cohort-meta'>{html.escape(footnote)}</p>" if footnote else ""
+    return f"<div class='cohort-table'>{head}{meta}{frame.to_html(index=False, escape=True, na_rep='')}{foot}</div>"

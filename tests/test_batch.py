@@ -46,3 +46,12 @@ def test_run_records_failures_skips_unchanged_and_writes_index(store_path, tmp_p
 def test_summarise_counts_statuses():
     text = batch.summarise([{"status": "ok", "duration_s": 2.0}, {"status": "failed", "duration_s": 1.0}])
     assert "1 ok" in text and "1 failed" in text and "3 s" in text
+
+
+@pytest.mark.parametrize("name", [n for n in batch.REPORT_NOTEBOOKS if (batch.notebook_dir() / f"{n}.ipynb").exists()])
+def test_report_notebooks_declare_typed_parameters(name):
+    import papermill
+
+    declared = papermill.inspect_notebook(str(batch.notebook_dir() / f"{name}.ipynb"))
+    assert set(declared) == {"authority", "quarter", "store", "output_dir", "policy"}
+    assert all(p["inferred_type_name"] == "str" and p["help"] for p in declared.values())
