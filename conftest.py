@@ -14,6 +14,9 @@ from pathlib import Path
 
 import pytest
 
+#: Fixture notebooks (one fails on purpose) and fixture scripts are data, not tests.
+collect_ignore = ["tests/data", "benchmarks", "build", "demo_store", "reports"]
+
 _TMP: Path | None = None
 SEED = 11
 

@@ -56,7 +56,7 @@ def write_workbook(report: Report, path: str | os.PathLike) -> Path:
                 report.title, f"{report.authority_name} ({report.authority})", report.quarter,
                 str(report.data.metadata.get("source", "unknown")),
                 f"{report.policy.name}: {report.policy.source}",
-                report.data.fingerprint(), __version__,
+                report.fingerprint, __version__,
                 SYNTHETIC_BANNER if report.data.synthetic else "",
             ],
         }

@@ -109,6 +109,11 @@ class Report:
         self.protected: dict[str, Any] = {}
 
     @property
+    def fingerprint(self) -> str:
+        """The store's data fingerprint (the whole store's, when one authority was read)."""
+        return str(self.data.metadata.get("store_fingerprint") or self.data.fingerprint())
+
+    @property
     def authority_name(self) -> str:
         a = self.data.authorities
         return str(a.loc[a["authority_code"] == self.authority, "authority_name"].iloc[0])
@@ -126,7 +131,7 @@ class Report:
             f"<p><b>Period:</b> {html.escape(self.quarter)} ({quarter_start(q):%d %B %Y} to "
             f"{quarter_end(q):%d %B %Y})</p>"
             f"<p class='cohort-meta'>Data source: {html.escape(str(meta.get('source', 'unknown')))}. "
-            f"Data fingerprint {html.escape(self.data.fingerprint())}; cohort {html.escape(__version__)}. "
+            f"Data fingerprint {html.escape(self.fingerprint)}; cohort {html.escape(__version__)}. "
             f"Tables are disclosure-controlled under the policy "
             f"\"{html.escape(self.policy.name)}\" ({html.escape(self.policy.source)}).</p>"
         )

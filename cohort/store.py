@@ -530,7 +530,11 @@ def open_store(
         else:
             out[name] = _read_file(root, spec, name)
     attrition = _read_file(root, manifest["attrition"], _ATTRITION)
-    data = CohortData(out, attrition, dict(manifest.get("metadata") or {}))
+    metadata = dict(manifest.get("metadata") or {})
+    # the whole store's fingerprint, also when only part of it is read, so that
+    # every report from one store names the same data version
+    metadata["store_fingerprint"] = manifest["fingerprint"]
+    data = CohortData(out, attrition, metadata)
     if codes is None and tables is None and data.fingerprint() != manifest["fingerprint"]:
         raise CohortError(
             f"Store {root}: fingerprint {data.fingerprint()} differs from the manifest's "

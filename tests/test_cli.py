@@ -1,0 +1,39 @@
+"""The command line: validate reports problems and exits 1; dictionary --check; errors are readable."""
+
+from pathlib import Path
+
+from cohort.cli import main
+
+DATA = Path(__file__).parent / "data"
+MAPPING = Path(__file__).parents[1] / "data_dictionary" / "mappings" / "childview.yaml"
+
+
+def test_validate_lists_every_problem_and_fails(capsys):
+    rc = main(["validate", str(DATA / "childview_malformed.xlsx"), "--mapping", str(MAPPING)])
+    out = capsys.readouterr().out
+    assert rc == 1
+    assert "childview_malformed.xlsx" in out and "problem(s) found; nothing was written" in out
+
+
+def test_validate_clean_extract_passes(capsys):
+    rc = main(["validate", str(DATA / "childview_extract.xlsx"), "--mapping", str(MAPPING)])
+    assert rc == 0, capsys.readouterr().out
+
+
+def test_dictionary_readme_is_current(capsys):
+    readme = Path(__file__).parents[1] / "data_dictionary" / "README.md"
+    assert main(["dictionary", "--check", "--path", str(readme)]) == 0
+
+
+def test_ingest_writes_a_store(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COHORT_PSEUDONYMISATION_KEY", "test-key-not-secret")
+    rc = main(["ingest", str(DATA / "childview_extract.xlsx"), "--mapping", str(MAPPING),
+               "--store", str(tmp_path / "store")])
+    assert rc == 0
+    assert (tmp_path / "store" / "manifest.json").exists()
+
+
+def test_cohort_errors_are_one_line_not_a_traceback(capsys):
+    rc = main(["run", "--store", "/nonexistent/store", "--notebooks", "quarterly_profile"])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.startswith("cohort: ")
