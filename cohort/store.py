@@ -457,11 +457,12 @@ def _read_partitioned(
         else np.empty(0, dtype="uint64")
     )
     header = ",".join(map(str, df.columns)).encode()
+    positions = pd.Series(codes_read).groupby(codes_read, sort=False).indices if len(df) else {}
     for label in labels:
-        mask = codes_read == label
+        rows = positions.get(label, np.empty(0, dtype=np.intp))  # ascending, as the rows were read
         h = hashlib.sha256(header)
-        h.update(row_hashes[mask].tobytes())
-        if int(mask.sum()) != parts[label]["rows"] or h.hexdigest()[:16] != parts[label]["hash"]:
+        h.update(row_hashes[rows].tobytes())
+        if len(rows) != parts[label]["rows"] or h.hexdigest()[:16] != parts[label]["hash"]:
             raise CohortError(
                 f"Store table {name!r}, partition {label!r} ({root / parts[label]['path']}) "
                 "does not match its manifest: the file was changed after the store was written."
