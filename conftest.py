@@ -26,9 +26,8 @@ def pytest_configure(config):
     os.environ.setdefault("MPLBACKEND", "Agg")
     if os.environ.get("COHORT_TEST_STORE_READY"):
         return
-    from cohort.store import write_store
-
     from cohort import synthetic
+    from cohort.store import write_store
 
     _TMP = Path(tempfile.mkdtemp(prefix="cohort-test-store-"))
     data = synthetic.generate(seed=SEED, authorities=2, scale=0.3)
