@@ -412,6 +412,11 @@ def run(
 
     order = {s.html_path: i for i, s in enumerate(specs)}
     records.sort(key=lambda r: order.get(r["html"], 0))
+    # keep the reports of earlier runs that this run did not touch, so a partial
+    # rerun (one authority, one new quarter) leaves the index complete
+    ours = {r["html"] for r in records}
+    kept = [r for h, r in previous.items() if h not in ours and Path(h).exists()]
+    records = kept + records
     manifest = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "store": str(store),
@@ -426,18 +431,34 @@ def run(
 
 
 def latest_quarter(data) -> str:
-    """The latest complete quarter covered by the data (a label such as "2025/26 Q4").
+    """The latest complete quarter of the data, as a label such as "2025/26 Q4".
 
-    The latest quarter in which any intervention started is taken as the end
-    of the data, and the quarter is complete when data continue past it or it
-    ends the financial year of the extract.
+    The data's end is ``metadata["extract_date"]`` (set by the loaders), or
+    the end of a synthetic dataset's period, or else the latest event date in
+    the tables; the quarter is the last one that had ended by then. Because
+    the store's metadata is the same whichever authorities are read, every
+    report from one store defaults to the same quarter.
+
+    Examples
+    --------
+    >>> from cohort.cohortdata import CohortData
+    >>> latest_quarter(CohortData(metadata={"extract_date": "2025-11-10"}))
+    '2025/26 Q2'
+    >>> latest_quarter(CohortData(metadata={"extract_date": "2025-12-31"}))
+    '2025/26 Q3'
     """
-    from cohort.periods import quarter_label
+    from cohort.loaders import _latest_event_date
+    from cohort.periods import quarter_end, quarter_label
 
-    starts = pd.to_datetime(data.interventions["start_date"]).dropna()
-    if starts.empty:
-        raise CohortError("the store holds no interventions: cannot choose a quarter")
-    return quarter_label(starts.max().to_period("Q-MAR"))
+    meta = data.metadata
+    end = meta.get("extract_date") or (meta.get("period") or {}).get("end") or _latest_event_date(data.tables)
+    if not end:
+        raise CohortError("the data hold no dated events: cannot choose a quarter")
+    end = pd.Timestamp(end)
+    q = end.to_period("Q-MAR")
+    if end.normalize() < quarter_end(q):
+        q -= 1
+    return quarter_label(q)
 
 
 def write_index(manifest: dict[str, Any], output: str | os.PathLike) -> Path:

@@ -789,7 +789,9 @@ def _build_long(g: _Graph, name: str, df: pd.DataFrame, opts: Mapping[str, Any],
         raise ValueError("column names of a long table must be unique")
     within = opts.get("within", "auto")
     if within == "auto":
-        within = "group_value" if "group_value" in cols else None
+        # the package's long tables name a block's categories group_value
+        # (profiles) or category (KPIs, victims)
+        within = next((c for c in ("group_value", "category") if c in cols), None)
     elif within is not None and within not in cols:
         raise ValueError(f"within={within!r} is not a column; columns: {cols}")
     by = opts.get("by")
@@ -1267,7 +1269,7 @@ def protect(
         the table has them. Totals are checked and kept.
     within : str or None
         Long tables: the column whose values are the cells of a block's 1-D
-        distribution (default ``"group_value"`` when present).
+        distribution (default ``"group_value"``, else ``"category"``, when present).
     by : str or list of str, optional
         Long tables: the columns that define a block (default: every column
         before ``numerator`` except ``within``, e.g. ``authority_code``,

@@ -139,14 +139,17 @@ class Report:
     def table(self, table: pd.DataFrame, name: str, **kwargs: Any):
         """Protect a table for publication and remember it for the audit and Excel.
 
-        Keyword arguments go to :func:`cohort.disclosure.protect`. Returns
+        Keyword arguments go to :func:`cohort.disclosure.protect`; ``policy=``
+        overrides the report's policy for this table (used only for tables
+        that count no people, such as board attendance). Returns
         the protected result, which Jupyter displays as the published table.
         """
         from cohort.disclosure import protect
 
         if name in self.protected:
             raise CohortError(f"a table named {name!r} is already in this report")
-        result = protect(table, policy=self.policy, name=name, **kwargs)
+        policy = kwargs.pop("policy", self.policy)
+        result = protect(table, policy=policy, name=name, **kwargs)
         self.protected[name] = result
         return result
 
@@ -291,12 +294,11 @@ def kpi_tables(report: Report, data: CohortData | None = None):
     offence group, whose total counts distinct children) are protected as a
     separate count table. Returns the board layout.
     """
-    from cohort.measures.kpi import kpis, kpis_year
+    from cohort.measures.kpi import CHANGE_COLUMNS, kpis, kpis_year
     from cohort.periods import financial_year, previous_quarter, quarter_label
 
     data = data if data is not None else report.data
-    drop = ["previous_numerator", "previous_denominator", "previous_estimate", "change",
-            "change_lower", "change_upper", "change_unit", "direction"]
+    drop = list(CHANGE_COLUMNS)
     rate_cols = ["denominator", "estimate", "lower", "upper", "method", "confidence"]
     prev_label = quarter_label(previous_quarter(report.quarter))
     tables = {
@@ -308,7 +310,11 @@ def kpi_tables(report: Report, data: CohortData | None = None):
     for name, t in tables.items():
         t = t.drop(columns=drop, errors="ignore")
         counts = t["denominator"].isna()
-        parts[name] = [report.table(t[~counts].reset_index(drop=True), name)]
+        meetings = t["kpi"].eq("board_attendance")  # counts agencies at meetings, not children
+        parts[name] = [report.table(t[~counts & ~meetings].reset_index(drop=True), name, within="category")]
+        if meetings.any():
+            parts[name].append(report.table(t[meetings].reset_index(drop=True), f"{name}_board",
+                                            within="category", margin="rates", policy="non_personal"))
         if counts.any():
             parts[name].append(report.table(
                 t[counts].drop(columns=rate_cols).reset_index(drop=True), f"{name}_counts", margin="sum"))

@@ -55,3 +55,13 @@ def test_report_notebooks_declare_typed_parameters(name):
     declared = papermill.inspect_notebook(str(batch.notebook_dir() / f"{name}.ipynb"))
     assert set(declared) == {"authority", "quarter", "store", "output_dir", "policy"}
     assert all(p["inferred_type_name"] == "str" and p["help"] for p in declared.values())
+
+
+def test_partial_rerun_keeps_earlier_reports_in_the_index(store_path, tmp_path):
+    nb = [str(NB / "tiny.ipynb")]
+    batch.run(nb, ["X01"], ["2024/25 Q1"], store=store_path, output=tmp_path, jobs=1, progress=False)
+    batch.run(nb, ["X02"], ["2024/25 Q1"], store=store_path, output=tmp_path, jobs=1, progress=False)
+    runs = json.loads((tmp_path / "manifest.json").read_text())["runs"]
+    assert {r["authority"] for r in runs} == {"X01", "X02"}
+    index = (tmp_path / "index.html").read_text()
+    assert "tiny_X01" in index and "tiny_X02" in index

@@ -118,7 +118,7 @@ def wide_equations(df, tag=None):
 
 
 def test_shipped_policies_state_their_source_and_rules():
-    assert available_policies() == ["local_board", "research"]
+    assert available_policies() == ["local_board", "non_personal", "research"]
     assert (LOCAL.threshold, LOCAL.unsafe_if, LOCAL.zeros) == (5, "below", "attribute")
     assert (LOCAL.rate_min_numerator, LOCAL.rate_min_denominator) == (5, 10)
     assert "METHODS.md section 7" in LOCAL.source and "mojSuppression" in LOCAL.source
@@ -144,7 +144,7 @@ def test_load_policy_from_file_dict_and_errors(tmp_path):
     assert (p.name, p.threshold, p.zeros, p.source) == ("board_x", 7, "disclosive", "Board minute 2025/07")
     assert load_policy(str(f)) == p
     assert load_policy(p) is p
-    with pytest.raises(ValueError, match="'local_board', 'research'"):
+    with pytest.raises(ValueError, match="'local_board', 'non_personal', 'research'"):
         load_policy("ons")
     with pytest.raises(ValueError, match="choose one of 'below', 'at_or_below'"):
         load_policy({"extends": "local_board", "name": "x", "source": "y", "unsafe_if": "under"})

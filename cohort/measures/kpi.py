@@ -629,6 +629,12 @@ def _offence_frame(
     gravity = pd.to_numeric(off["gravity_score"], errors="coerce")
     keep = (when >= start) & (when <= end) & off["offence_group"].isin(groups)
     keep &= (gravity >= defs.sv_min_gravity).fillna(False)
+    # proven: a caution or conviction (informal outcomes such as community
+    # resolutions and Outcome 22 are not proven offences), and not a breach
+    if "outcome" in off:
+        keep &= off["outcome"].isin(_codes("outcome", (("formal", True),)))
+    if "is_breach" in off:
+        keep &= ~off["is_breach"].fillna(False).astype(bool)
     off = off[keep]
     return pd.DataFrame(
         {"child_id": _text(off["child_id"]), "offence_group": _text(off["offence_group"])}
