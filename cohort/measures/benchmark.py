@@ -18,6 +18,7 @@ from typing import Literal, get_args
 import numpy as np
 import pandas as pd
 
+from cohort._validate import check_choice as _check_choice
 from cohort.measures._common import TIDY_COLUMNS
 from cohort.stats import funnel_limits, funnel_table, overdispersion, proportion_ci, rate_ci
 
@@ -47,9 +48,6 @@ _PROPORTION_METHODS = ("wilson", "clopper-pearson", "jeffreys")
 _UNIT = "authority_code"
 
 
-def _check_choice(name: str, value: object, choices: Sequence[object]) -> None:
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
 
 
 def _grouping(table: pd.DataFrame) -> list[str]:

@@ -21,6 +21,7 @@ from typing import Literal, get_args
 import numpy as np
 import pandas as pd
 
+from cohort._validate import check_choice as _check_choice
 from cohort.cohortdata import CohortData
 from cohort.dictionary import load_dictionary
 from cohort.measures._common import AGE_BANDS, TIDY_COLUMNS, age_at, age_band
@@ -47,9 +48,6 @@ _TOTAL = {"sex": "All", "ethnicity": "All"}
 # --------------------------------------------------------------------------- shared helpers
 
 
-def _check_choice(name: str, value: object, choices: Sequence[object]) -> None:
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
 
 
 def _as_tuple(by: str | Sequence[str] | None) -> tuple[str, ...]:

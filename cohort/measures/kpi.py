@@ -46,6 +46,7 @@ from typing import Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
+from cohort._validate import check_choice as _check_choice
 from cohort.cohortdata import CohortData
 from cohort.dictionary import load_dictionary
 from cohort.exceptions import DataQualityWarning
@@ -94,9 +95,6 @@ _PROVENANCE_COLUMNS: tuple[str, ...] = ("basis", "definitions")
 _NO_INTERVAL = "none"
 
 
-def _check_choice(name: str, value: object, choices: Sequence[object]) -> None:
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
 
 
 # --------------------------------------------------------------------------- specifications

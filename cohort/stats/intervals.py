@@ -23,6 +23,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
+from cohort._validate import check_choice as _check_choice
 from cohort.exceptions import SmallCountWarning
 
 __all__ = [
@@ -40,12 +41,6 @@ ArrayLike = float | int | Iterable[float] | np.ndarray | pd.Series
 # (shared with the other modules of cohort.stats; private to the package)
 
 
-def _check_choice(name: str, value: object, choices: Iterable[str]) -> None:
-    """Raise ``ValueError`` unless ``value`` is exactly one of ``choices``."""
-    choices = tuple(choices)
-    if value not in choices:
-        listed = ", ".join(repr(c) for c in choices)
-        raise ValueError(f"{name} must be one of {listed}; got {value!r}")
 
 
 def _check_level(level: float, name: str = "level") -> float:
