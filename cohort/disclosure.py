@@ -253,7 +253,7 @@ def available_policies() -> list[str]:
     Examples
     --------
     >>> available_policies()
-    ['local_board', 'research']
+    ['local_board', 'non_personal', 'research']
     """
     return sorted(_packaged_policies())
 
