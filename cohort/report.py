@@ -321,6 +321,7 @@ def kpi_tables(report: Report, data: CohortData | None = None):
     return kpi_board(parts["kpis"], parts["kpis_previous_quarter"], parts["kpis_financial_year"])
 
 
+_STAT_COLUMNS = ("numerator", "denominator", "estimate", "lower", "upper")
 _CONSTANT_COLUMNS = ("authority_code", "quarter", "financial_year", "period_start", "period_end",
                      "method", "confidence", "basis", "definitions", "change_unit", "subgroup")
 _RENAME = {
@@ -328,6 +329,7 @@ _RENAME = {
     "numerator": "Count", "denominator": "Of", "estimate": "Estimate", "period": "Period",
     "measure": "Measure", "category": "Category", "kpi": "KPI", "comparison_group": "Comparison group",
     "position": "Position", "flag": "Flag", "incomplete": "Incomplete", "role": "Role",
+    "cohorts": "Cohorts", "population_year": "Population mid-year", "note": "Note",
 }
 
 
@@ -338,8 +340,26 @@ def compact_html(table, caption: str | None = None) -> str:
         footnote = table.footnote()
         caption = caption or table.name.replace("_", " ").capitalize()
         frame = table.table.copy()
+        values = table.values if isinstance(table.values, pd.DataFrame) else None
+        if values is not None:
+            # descriptive columns (labels, dates, flags) are not disclosure cells:
+            # show their values as given rather than as formatted numbers
+            for col in frame.columns:
+                if col in _STAT_COLUMNS or col not in values:
+                    continue
+                v = values[col]
+                if pd.api.types.is_datetime64_any_dtype(v):
+                    frame[col] = v.dt.strftime("%Y-%m-%d").fillna("")
+                elif pd.api.types.is_float_dtype(v) and v.dropna().mod(1).eq(0).all():
+                    frame[col] = v.astype("Int64").astype(str).replace("<NA>", "")
+                else:
+                    frame[col] = v.astype(object).where(v.notna(), "")
     else:
         frame = table.copy()
+    if "period" in frame:
+        frame = frame.drop(columns=[c for c in ("period_start", "period_end") if c in frame])
+    empty = [c for c in frame.columns if frame[c].astype(str).str.strip().isin(["", "nan", "None", "<NA>"]).all()]
+    frame = frame.drop(columns=empty)
     notes = []
     for col in _CONSTANT_COLUMNS:
         if col in frame and frame[col].astype(str).nunique() <= 1 and len(frame):
