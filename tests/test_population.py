@@ -1,7 +1,7 @@
 """Tests for cohort.population: ONS denominators and the population-year convention.
 
 Reference values are published figures, copied here with their source so the
-tests never read /work/shared at run time.
+tests never read the project's shared notes at run time.
 """
 
 from __future__ import annotations
