@@ -8,12 +8,10 @@ from typing import Literal, get_args
 import pandas as pd
 
 from cohort.cohortdata import CohortData
-from cohort.dictionary import load_dictionary
 from cohort.measures.fte import (
     AgeBasis,
     PeriodKind,
     PopulationYear,
-    _add_age,
     _as_tuple,
     _authority_universe,
     _check_by,
@@ -21,9 +19,9 @@ from cohort.measures.fte import (
     _count_cells,
     _in_periods,
     _levels,
+    _outcome_events,
     _period_frame,
     _population_rates,
-    _with_child,
 )
 
 __all__ = ["custodial_sentences", "custody"]
@@ -72,14 +70,7 @@ def custodial_sentences(
       offence_id                       outcome  age
     0         o2  Detention and training order   15
     """
-    _check_choice("age_basis", age_basis, get_args(AgeBasis))
-    codes = load_dictionary().codes("outcome", custody=True)
-    off = data.offences
-    cols = ["offence_id", "child_id", "authority_code", "offence_date", "outcome_date", "outcome"]
-    events = off.loc[off["outcome"].isin(codes), cols]
-    events = _add_age(_with_child(events, data), age_basis)
-    events = events[events["age"].between(*ages).fillna(False).astype(bool)]
-    return events.reset_index(drop=True)
+    return _outcome_events(data, "custody", age_basis, ages)
 
 
 def custody(

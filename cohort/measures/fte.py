@@ -412,17 +412,32 @@ def first_time_entrants(
       child_id offence_id  age
     0        a         o1   14
     """
+    return _outcome_events(data, "formal", age_basis, ages, first_only=True)
+
+
+def _outcome_events(
+    data: CohortData,
+    flag: str,
+    age_basis: AgeBasis,
+    ages: tuple[int, int],
+    *,
+    first_only: bool = False,
+) -> pd.DataFrame:
+    """Offence records whose outcome has ``flag`` in the outcome code list,
+    optionally only each child's first, with the child's age at the event,
+    kept when the age is within ``ages`` (shared by FTE and custody)."""
     _check_choice("age_basis", age_basis, get_args(AgeBasis))
     off = data.offences
-    formal = load_dictionary().codes("outcome", formal=True)
+    codes = load_dictionary().codes("outcome", **{flag: True})
     cols = ["offence_id", "child_id", "authority_code", "offence_date", "outcome_date", "outcome"]
-    first = off.loc[off["outcome"].isin(formal), cols]
-    first = first.sort_values(
-        ["child_id", "outcome_date", "offence_date", "offence_id"], kind="stable"
-    ).drop_duplicates("child_id", keep="first")
-    first = _add_age(_with_child(first, data), age_basis)
-    first = first[first["age"].between(*ages).fillna(False).astype(bool)]
-    return first.reset_index(drop=True)
+    events = off.loc[off["outcome"].isin(codes), cols]
+    if first_only:
+        events = events.sort_values(
+            ["child_id", "outcome_date", "offence_date", "offence_id"], kind="stable"
+        ).drop_duplicates("child_id", keep="first")
+    events = _add_age(_with_child(events, data), age_basis)
+    events = events[events["age"].between(*ages).fillna(False).astype(bool)]
+    return events.reset_index(drop=True)
 
 
 def fte(
