@@ -12,7 +12,7 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+unknown"
 
-from cohort import disclosure, periods, plots, population, stats, synthetic
+from cohort import disclosure, periods, population, stats, synthetic
 from cohort.cohortdata import CohortData
 from cohort.dictionary import load_dictionary
 from cohort.exceptions import (
@@ -35,8 +35,10 @@ from cohort.measures.kpi import kpis, kpis_year
 from cohort.measures.profile import profile
 from cohort.measures.reoffending import reoffending, time_to_reoffence
 from cohort.measures.victims import victims
-from cohort.periods import quarter, quarter_label
-from cohort.report import Report
+from cohort.periods import latest_quarter, quarter, quarter_label
+from cohort.report import Report, plots
+from cohort.report import batch as batch
+from cohort.report.tables import compact_html, kpi_board, kpi_tables, masked
 from cohort.store import default_store_path, open_store, write_store
 
 __all__ = [
@@ -53,17 +55,23 @@ __all__ = [
     "SmallCountWarning",
     "ValidationError",
     "__version__",
+    "batch",
     "benchmark",
+    "compact_html",
     "custody",
     "default_store_path",
     "disclosure",
     "fte",
     "funnel_data",
     "ingest",
+    "kpi_board",
+    "kpi_tables",
     "kpis",
     "kpis_year",
+    "latest_quarter",
     "load_dictionary",
     "load_extract",
+    "masked",
     "neighbours",
     "open_store",
     "periods",

@@ -25,7 +25,7 @@ log = logging.getLogger("cohort")
 
 
 def _available(names: list[str] | None) -> list[str]:
-    from cohort.batch import REPORT_NOTEBOOKS, notebook_dir
+    from cohort.report.batch import REPORT_NOTEBOOKS, notebook_dir
 
     if names:
         return names

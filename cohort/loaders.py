@@ -68,6 +68,7 @@ from cohort.dictionary import (
     load_dictionary,
 )
 from cohort.exceptions import DataQualityWarning, MappingError, PrivacyError, ValidationError
+from cohort.periods import latest_event_date
 
 __all__ = [
     "KEY_ENVIRONMENT_VARIABLE",
@@ -1228,27 +1229,10 @@ def load_extract(
         "synthetic": False,
         "strict": strict,
         "package_version": __version__,
-        "extract_date": _latest_event_date(out),
+        "extract_date": latest_event_date(out),
         **{k: v for k, v in meta.items() if k != "source_files"},
     }
     return CohortData(out, attrition, metadata)
-
-
-#: Columns that record when something happened (not planned future dates).
-EVENT_DATE_COLUMNS: tuple[str, ...] = (
-    "offence_date", "outcome_date", "start_date", "record_date", "meeting_date",
-)
-
-
-def _latest_event_date(tables: Mapping[str, pd.DataFrame]) -> str | None:
-    """The latest date on which anything in the extract happened (ISO), taken
-    as the extract's date: reports default to the last quarter ended by then."""
-    latest = [
-        pd.to_datetime(df[c], errors="coerce").max()
-        for df in tables.values() for c in EVENT_DATE_COLUMNS if c in df
-    ]
-    latest = [d for d in latest if pd.notna(d)]
-    return max(latest).date().isoformat() if latest else None
 
 
 def _attrition(tables: dict[str, _Table], internal: pd.DataFrame, public: pd.DataFrame, pieces: list[_Piece]):

@@ -31,7 +31,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from typing import Literal, TypeAlias, get_args
+from collections.abc import Mapping
+from typing import Any, Literal, TypeAlias, get_args
 
 import numpy as np
 import pandas as pd
@@ -45,7 +46,10 @@ __all__ = [
     "calendar_year_bounds",
     "financial_year",
     "financial_year_bounds",
+    "EVENT_DATE_COLUMNS",
     "latest_complete_quarter",
+    "latest_event_date",
+    "latest_quarter",
     "period_table",
     "previous_quarter",
     "quarter",
@@ -404,6 +408,59 @@ def latest_complete_quarter(today: QuarterLike | None = None) -> pd.Period:
     """
     day = pd.Timestamp.today().normalize() if today is None else today
     return quarter(day) - 1
+
+
+#: Columns that record when something happened (not planned future dates).
+EVENT_DATE_COLUMNS: tuple[str, ...] = (
+    "offence_date", "outcome_date", "start_date", "record_date", "meeting_date",
+)
+
+
+def latest_event_date(tables: Mapping[str, pd.DataFrame]) -> str | None:
+    """The latest date on which anything in some tables happened (ISO), or None.
+
+    Only a fallback for data that carry no extract date: the loaders record
+    the extract date from outside the rows (see :func:`cohort.load_extract`).
+
+    Examples
+    --------
+    >>> latest_event_date({"offences": pd.DataFrame({"offence_date": pd.to_datetime(["2024-05-01"])})})
+    '2024-05-01'
+    """
+    latest = [
+        pd.to_datetime(df[c], errors="coerce").max()
+        for df in tables.values() for c in EVENT_DATE_COLUMNS if c in df
+    ]
+    latest = [d for d in latest if pd.notna(d)]
+    return max(latest).date().isoformat() if latest else None
+
+
+def latest_quarter(data: Any) -> str:
+    """The latest complete quarter of the data, as a label such as "2025/26 Q4".
+
+    The data's end is ``metadata["extract_date"]`` (set by the loaders), or
+    the end of a synthetic dataset's period, or else the latest event date in
+    the tables; the quarter is the last one that had ended by then. Because
+    the store's metadata is the same whichever authorities are read, every
+    report from one store defaults to the same quarter.
+
+    Examples
+    --------
+    >>> from cohort.cohortdata import CohortData
+    >>> latest_quarter(CohortData(metadata={"extract_date": "2025-11-10"}))
+    '2025/26 Q2'
+    >>> latest_quarter(CohortData(metadata={"extract_date": "2025-12-31"}))
+    '2025/26 Q3'
+    """
+    meta = data.metadata
+    end = meta.get("extract_date") or (meta.get("period") or {}).get("end") or latest_event_date(data.tables)
+    if not end:
+        raise PeriodError("the data hold no dated events and no extract date: cannot choose a quarter")
+    end = pd.Timestamp(end)
+    q = end.to_period("Q-MAR")
+    if end.normalize() < quarter_end(q):
+        q -= 1
+    return quarter_label(q)
 
 
 def _label_rolling(p: pd.Period) -> str:

@@ -207,7 +207,7 @@ def test_funnel_data_feeds_the_plot():
     import matplotlib
 
     matplotlib.use("Agg")
-    from cohort.plots import funnel
+    from cohort.report.plots import funnel
 
     ax = funnel(points, limits, highlight=OUTLIER)
     assert ax is not None

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 if TYPE_CHECKING:  # pragma: no cover
-    from cohort.report import Report
+    from cohort.report.context import Report
 
 
 def _sheet_name(name: str, used: set[str]) -> str:
@@ -43,7 +43,7 @@ def write_workbook(report: Report, path: str | os.PathLike) -> Path:
     pathlib.Path
     """
     from cohort import __version__
-    from cohort.report import SYNTHETIC_BANNER
+    from cohort.report.context import SYNTHETIC_BANNER
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

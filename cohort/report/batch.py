@@ -30,6 +30,7 @@ from typing import Any
 import pandas as pd
 
 from cohort.exceptions import CohortError
+from cohort.periods import latest_quarter
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ def notebook_dir() -> Path:
     env = os.environ.get("COHORT_NOTEBOOKS")
     if env:
         return Path(env)
-    here = Path(__file__).resolve().parent.parent / "notebooks"
+    here = Path(__file__).resolve().parents[2] / "notebooks"
     if here.is_dir():
         return here
     raise CohortError(
@@ -276,7 +277,7 @@ def _execute(spec: RunSpec, timeout: int = 900) -> dict[str, Any]:
 
 def _disclosure_summary(nb) -> dict[str, Any] | None:
     """The disclosure summary a report left in its outputs (see Report.finish)."""
-    from cohort.report import AUDIT_MIME
+    from cohort.report.context import AUDIT_MIME
 
     for cell in reversed(nb.cells):
         for out in cell.get("outputs", []):
@@ -430,37 +431,6 @@ def run(
     return pd.DataFrame(records)
 
 
-def latest_quarter(data) -> str:
-    """The latest complete quarter of the data, as a label such as "2025/26 Q4".
-
-    The data's end is ``metadata["extract_date"]`` (set by the loaders), or
-    the end of a synthetic dataset's period, or else the latest event date in
-    the tables; the quarter is the last one that had ended by then. Because
-    the store's metadata is the same whichever authorities are read, every
-    report from one store defaults to the same quarter.
-
-    Examples
-    --------
-    >>> from cohort.cohortdata import CohortData
-    >>> latest_quarter(CohortData(metadata={"extract_date": "2025-11-10"}))
-    '2025/26 Q2'
-    >>> latest_quarter(CohortData(metadata={"extract_date": "2025-12-31"}))
-    '2025/26 Q3'
-    """
-    from cohort.loaders import _latest_event_date
-    from cohort.periods import quarter_end, quarter_label
-
-    meta = data.metadata
-    end = meta.get("extract_date") or (meta.get("period") or {}).get("end") or _latest_event_date(data.tables)
-    if not end:
-        raise CohortError("the data hold no dated events: cannot choose a quarter")
-    end = pd.Timestamp(end)
-    q = end.to_period("Q-MAR")
-    if end.normalize() < quarter_end(q):
-        q -= 1
-    return quarter_label(q)
-
-
 def write_index(manifest: dict[str, Any], output: str | os.PathLike) -> Path:
     """Write ``index.html`` linking every report of a manifest."""
     output = Path(output)
@@ -505,4 +475,4 @@ def summarise(manifest: pd.DataFrame | Iterable[dict[str, Any]]) -> str:
     return ", ".join(f"{n} {s}" for s, n in counts.items()) + f" ({total:.0f} s of notebook time)"
 
 
-__all__ = ["REPORT_NOTEBOOKS", "RunSpec", "latest_quarter", "plan", "run", "summarise", "to_html", "write_index"]
+__all__ = ["REPORT_NOTEBOOKS", "RunSpec", "plan", "run", "summarise", "to_html", "write_index"]

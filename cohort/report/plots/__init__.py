@@ -1,0 +1,12 @@
+"""Figures for the reports: each takes a tidy (protected) table and ``ax=None``
+and returns the Axes; none calls ``plt.show()`` or sets global style.
+
+One module per report topic; every public figure is re-exported here, so
+``cohort.plots.funnel`` and ``cohort.report.plots.funnel`` are the same.
+"""
+
+from __future__ import annotations
+
+from cohort.report.plots.core import forest, funnel, love, shares, survival, trend
+
+__all__ = ["forest", "funnel", "love", "shares", "survival", "trend"]
