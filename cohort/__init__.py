@@ -30,6 +30,7 @@ from cohort.exceptions import (
 from cohort.loaders import ingest, load_extract, validate_extract
 from cohort.measures.benchmark import benchmark, funnel_data, neighbours
 from cohort.measures.custody import custody
+from cohort.measures.disproportionality import disproportionality
 from cohort.measures.fte import fte
 from cohort.measures.kpi import kpis, kpis_year
 from cohort.measures.profile import profile
@@ -61,6 +62,7 @@ __all__ = [
     "custody",
     "default_store_path",
     "disclosure",
+    "disproportionality",
     "fte",
     "funnel_data",
     "ingest",
