@@ -26,8 +26,10 @@ How the data are made
    ordinal (probit) model whose latent score rises with the number of earlier
    offences, earlier formal outcomes, a previous court outcome, gravity and
    age, so that outcomes escalate (diversion -> youth caution -> youth
-   conditional caution -> referral order -> youth rehabilitation order ->
-   detention and training order). Outcome dates follow offence dates by
+   conditional caution -> referral order -> youth rehabilitation order);
+   at a court outcome, custody (detention and training order or section
+   250) is a logistic decision on gravity, earlier formal outcomes, age,
+   ethnic group and the authority. Outcome dates follow offence dates by
    1-6 weeks (informal), 5-12 weeks (cautions) or 2-6 months (court).
    Custody pauses offending until release (half the order). Some outcomes
    deal with several offences at once (extra offences committed in the
@@ -79,33 +81,43 @@ folder; the figures used, with file and row, are copied into
   previous mid-year's population about 120-235 (fte_by_authority.csv:
   118-255; Sefton 143 and 146). X01 (Ashbridge) is Sefton-sized with a
   Sefton-like rate.
-* Caseload (children with a KPI-cohort episode in the year): about 86% boys
-  (wirral_facts.csv: 91%), about 77% aged 15-17 (Wirral 94%, national 75%);
+* Caseload (children with a KPI-cohort episode in the year): about 87% boys
+  (wirral_facts.csv: 91%), about 76% aged 15-17 (Wirral 94%, national 75%);
   in a Sefton-sized authority about 170 distinct children a year
   (sefton_cohort_facts_2023_24.csv: 167), about 55 of them on court orders.
 * Proven reoffending (MoJ: 3-month cohorts, offence within 12 months of the
   index date proven within 18 months, breaches excluded): about 28%-35% by
-  authority, 33% overall (reoffending_by_authority.csv: 21.3%-47.8%;
+  authority, 32% overall (reoffending_by_authority.csv: 21.3%-47.8%;
   national 32.2%).
-* Custodial sentences about 0.11-0.19 per 1,000 aged 10-17 a year
+* Custodial sentences about 0.08-0.18 per 1,000 aged 10-17 a year
   (custody_by_authority.csv: 0.00-0.48).
 * Ethnic disproportionality growing at later decision points: relative risk
   of entering the service Black 3.0, Mixed 2.2, Other 1.6, Asian 1.0 versus
-  White, so that X01 (7.5% non-White) has a caseload about 1.7 times as
+  White, so that X01 (7.5% non-White) has a caseload about 1.8 times as
   non-White as its population (wirral_facts.csv: 15% vs 9%); the outcome
   model's court boundary moves for Black and Mixed children (latent shift
-  0.25 and 0.15) and its custody boundary moves again (0.45 and 0.25),
-  giving relative rates versus White children, for Black children, of about
-  2.7 (entry), 1.2 (court given entry) and 1.5-2 (custody given court).
+  0.25 and 0.15); custody at court has a conditional odds ratio (given
+  gravity, earlier formal outcomes, age and authority) of 1.8 for Black,
+  1.4 for Mixed, 1.2 for Other and 1.0 for Asian children; and a planted
+  confounder makes offences of Black (70%), Mixed (40%), Asian (35%) and
+  Other (25%) children more often one gravity point graver, which raises
+  both court and custody, so that part of the unadjusted disparity is
+  explained by gravity (the Asian custody disparity entirely). Marginal
+  stage relative rates, Black against White children, for the five
+  default authorities over 2022/23-2024/25: 2.70 (a proven offence, over
+  the population), 1.20 (first time entrant), 1.43 (court), 1.13 (remand,
+  given court) and 1.78 (custody, given court); every group's in
+  ``metadata["planted_effects"]["ethnicity"]["stage_relative_rates"]``
+  (:mod:`cohort.synthetic.planted`).
 * KPI records (sefton_kpi_quarterly_2023_24.csv and
   sefton_kpi_counts_2023_24.csv, 2023/24): accommodation suitable 91%,
-  unsuitable 7.5%, unknown 1.5%; school age 44% of records, with the
-  published ETE type mix (mainstream 44%, alternative provision 38%, SEMH
-  9%, school refuser 5%, secure unit 2%, home schooled 1%); 25+ hours
-  offered to 83% and attended by 55% of the school age, 54% and 41% of all;
-  ETE suitable 77% (school age) and 66% (all); SEN Support 21%, EHCP 23%,
-  no SEN 53%; mental health need 37%; substance misuse need 45%; early help
-  35%, child in need 18%, child protection 6%, cared for 19%. About 58% of
+  unsuitable 7.3%, unknown 1.4%; school age 44% of records, with the
+  published ETE type mix (mainstream 45%, alternative provision 38%, SEMH
+  7%, school refuser 6%, secure unit 2%, home schooled 1%); 25+ hours
+  offered to 85% and attended by 57% of the school age, 54% and 41% of all;
+  ETE suitable 78% (school age) and 65% (all); SEN Support 22%, EHCP 24%,
+  no SEN 52%; mental health need 38%; substance misuse need 47%; early help
+  34%, child in need 17%, child protection 6%, cared for 22%. About 57% of
   ended out-of-court episodes are ``Completed``
   (sefton_cohort_facts_2023_24.csv: 55 of 95). Not reproduced: Sefton's
   quarterly denominators (about 75) sum to 303 a year over 167 distinct

@@ -20,21 +20,16 @@ from cohort.synthetic._base import (
     _record_ethnicity,
 )
 from cohort.synthetic.outcomes import (
-    _B_AGE,
-    _B_COURT,
-    _B_DIVERT,
-    _B_FORMAL,
-    _B_GRAV,
-    _B_J,
     _COURT_SHIFT,
-    _CUSTODY_SHIFT,
+    _CUSTODY_LOG_ODDS,
     _GRAVITY_MAX,
+    _GRAVITY_UP,
     _GROUP_P_FEMALE,
     _GROUP_P_MALE,
     _OUTCOME_LAG,
-    _TIER_CUTS,
     _gravity,
     _outcome_codes,
+    _tier,
 )
 
 #: Relative risk of entering the service, by ethnic group (White = 1).
@@ -82,11 +77,6 @@ def _entrant_attributes(
 
 # ---------------------------------------------------------------------------
 # Careers: offences and outcomes
-# ---------------------------------------------------------------------------
-
-
-
-
 def _offending(
     c: _Career, ap: dict[str, np.ndarray], rng: np.random.Generator, data_end: int
 ) -> dict[str, np.ndarray]:
@@ -100,7 +90,9 @@ def _offending(
                   + ap["reoff"][c.auth])
     u = 0.35 * c.z + 0.35 * rng.standard_normal(n)
     court_shift = np.array([_COURT_SHIFT[e] for e in _ETHNIC])[c.eth]
-    cust_shift = np.array([_CUSTODY_SHIFT[e] for e in _ETHNIC])[c.eth] + ap["cust"][c.auth]
+    # the authority's custody practice enters the custody log-odds (x2: probit -> logit scale)
+    cust_offset = np.array([_CUSTODY_LOG_ODDS[e] for e in _ETHNIC])[c.eth] + 2 * ap["cust"][c.auth]
+    grav_up = np.array([_GRAVITY_UP[e] for e in _ETHNIC])[c.eth]
     age18 = c.birth + 18 * _YEAR
 
     active = np.ones(n, dtype=bool)
@@ -131,24 +123,13 @@ def _offending(
         sex_p = np.where(c.male[idx, None], _GROUP_P_MALE[None, :], _GROUP_P_FEMALE[None, :])
         group = _choice(rng, sex_p)
         grav = _gravity(rng, group)
-        # repeat offences are a little more serious, within the group's range
-        grav = np.minimum(_GRAVITY_MAX[group], grav + (rng.random(m) < 0.05 * min(j, 4)))
-        latent = (
-            _B_J * min(j, 4)
-            + _B_FORMAL * np.minimum(n_formal[idx], 3)
-            + _B_COURT * (n_court[idx] > 0)
-            - _B_DIVERT * (n_formal[idx] == 0)
-            + _B_GRAV * (grav - 3)
-            + _B_AGE * (age - 15)
-            + u[idx]
-            + rng.standard_normal(m)
-        )
-        cuts = np.broadcast_to(_TIER_CUTS, (m, 5)).copy()
-        cuts[:, 2:] -= court_shift[idx, None]
-        cuts[:, 4] -= cust_shift[idx]
-        tier = (latent[:, None] > cuts).sum(axis=1)
-        if j == 0:
-            tier = np.where(c.force_formal[idx] & (tier == 0), 1 + (rng.random(m) < 0.3), tier)
+        # repeat offences are a little more serious, within the group's range; the
+        # planted confounder: offences of some groups are more often one point graver
+        up = (rng.random(m) < 0.05 * min(j, 4)) | (rng.random(m) < grav_up[idx])
+        grav = np.minimum(_GRAVITY_MAX[group], grav + up)
+        tier = _tier(rng, j, n_formal[idx], n_court[idx], grav, age, u[idx],
+                     court_shift[idx], cust_offset[idx],
+                     c.force_formal[idx] if j == 0 else None)
         outcome = _outcome_codes(rng, tier, grav, n_court[idx] > 0)
         lag = np.empty(m)
         for name in ("Community resolution", "Outcome 22", "Youth caution",

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from cohort.cohortdata import TABLES, CohortData
 from cohort.synthetic._base import (
-    _AGES,
     _BURN_IN_YEARS,
     _calibration_targets,
     _Career,
@@ -18,19 +15,15 @@ from cohort.synthetic._base import (
     _table_fields,
 )
 from cohort.synthetic.careers import (
-    _ENTRY_RR,
-    _FIRST_AGE_W,
-    _P_MALE_ENTRANT,
     _career_entrants,
     _offending,
 )
-from cohort.synthetic.outcomes import _COURT_SHIFT, _CUSTODY_SHIFT, _offence_rows
+from cohort.synthetic.outcomes import (
+    _offence_rows,
+)
+from cohort.synthetic.planted import planted_effects
 from cohort.synthetic.population import _authorities, _population_array, _population_table
 from cohort.synthetic.programmes import (
-    _CYC_ATTENDANCE_EFFECT,
-    _CYC_HAZARD_RATIO,
-    _CYC_PER_YEAR,
-    _CYC_POOL_RATIO,
     _cyc,
     _interventions,
     _prevention_children,
@@ -180,31 +173,8 @@ def generate(
             "start": f"{y0}-04-01", "end": f"{y1 + 1}-03-31",
             "history_from": f"{y0 - _BURN_IN_YEARS}-04-01",
         },
-        "planted_effects": _planted(cyc["authorities"], codes),
+        "planted_effects": planted_effects(cyc["authorities"], codes),
         "calibration": _calibration_targets(),
     }
     return CohortData(tables=tables, metadata=metadata)
 
-
-def _planted(cyc_auth: list[int], codes: np.ndarray) -> dict[str, Any]:
-    return {
-        "cyc_programme": "Community Youth Connectors",
-        "cyc_authorities": [str(codes[a]) for a in cyc_auth],
-        "cyc_first_formal_hazard_ratio": _CYC_HAZARD_RATIO,
-        "cyc_effect_window_months": 12,
-        "cyc_attendance_change_pp": round(100 * _CYC_ATTENDANCE_EFFECT, 1),
-        "cyc_participants_per_year": _CYC_PER_YEAR,
-        "cyc_pool_per_participant": _CYC_POOL_RATIO,
-        "cyc_selection": (
-            "observed only: lower baseline attendance, SEN Support/EHCP, free school meals, "
-            "looked after, older age"
-        ),
-        "ethnicity": {
-            "reference": "White",
-            "entry_relative_risk": dict(_ENTRY_RR),
-            "court_threshold_shift": dict(_COURT_SHIFT),
-            "custody_threshold_shift": dict(_CUSTODY_SHIFT),
-        },
-        "boys_share_of_entrants": _P_MALE_ENTRANT,
-        "first_offence_age_weights": dict(zip(_AGES.tolist(), _FIRST_AGE_W.tolist(), strict=True)),
-    }

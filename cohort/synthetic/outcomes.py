@@ -5,12 +5,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from cohort.synthetic._base import _YEAR, _Career, _choice, _lognormal_days
+from cohort.synthetic._base import _YEAR, _Career, _choice, _expit, _lognormal_days
 
 #: Latent shift of the court threshold (larger = more often to court).
 _COURT_SHIFT = {"White": 0.0, "Mixed": 0.15, "Asian": 0.05, "Black": 0.25, "Other": 0.1}
-#: Extra latent shift of the custody threshold.
-_CUSTODY_SHIFT = {"White": 0.0, "Mixed": 0.25, "Asian": 0.05, "Black": 0.45, "Other": 0.15}
+#: Custody at a court outcome: conditional odds ratio by ethnic group (White = 1), given
+#: gravity, earlier formal outcomes, age and authority (the planted direct effect).
+_CUSTODY_ODDS_RATIO = {"White": 1.0, "Mixed": 1.4, "Asian": 1.0, "Black": 1.8, "Other": 1.2}
+_CUSTODY_LOG_ODDS = {k: float(np.log(v)) for k, v in _CUSTODY_ODDS_RATIO.items()}
+#: The planted confounder: probability that an offence is one gravity point more
+#: serious (within its group's range), by ethnic group. Gravity raises both the
+#: chance of court and of custody, so it carries part of the unadjusted disparity.
+_GRAVITY_UP = {"White": 0.0, "Mixed": 0.4, "Asian": 0.35, "Black": 0.7, "Other": 0.25}
+#: Custody log-odds at a court outcome: intercept (gravity 3, no earlier formal
+#: outcome, age 15), per gravity point, per earlier formal outcome, per year of age.
+_CUSTODY_LOGIT = (-5.0, 0.55, 0.40, 0.19)
 
 _OFFENCE_GROUPS = (
     "Violence against the person",
@@ -53,11 +62,13 @@ _GRAVITY_MAX = np.array([np.flatnonzero(r > 0).max() + 1 for r in _GRAVITY_P])
 
 
 # Outcome model: tiers 0 diversion, 1 youth caution, 2 YCC, 3 first-tier
-# court, 4 YRO, 5 custody. Latent score L = alpha_a + b_j min(j, 4)
-# + b_f min(formal, 3) + b_c prior_court + b_g (gravity - 3) + b_a (age - 15)
-# + u_i + N(0, 1); tier boundaries below (court and custody boundaries move
-# by ethnicity and authority).
-_TIER_CUTS = np.array([0.6, 0.95, 1.15, 2.3, 4.0])
+# court, 4 YRO (ordinal probit), then custody (tier 5) at a court outcome by a
+# logistic decision. Latent score L = b_j min(j, 4) + b_f min(formal, 3)
+# + b_c prior_court - b_d [no formal yet] + b_g (gravity - 3) + b_a (age - 15)
+# + u_i + N(0, 1); tier boundaries below (the court boundaries move by
+# ethnicity). Custody: logit P = c0 + c_g (gravity - 3) + c_f formal
+# + c_a (age - 15) + log OR(ethnicity) + 2 x authority shift.
+_TIER_CUTS = np.array([0.6, 0.95, 1.15, 2.3])
 _B_J, _B_FORMAL, _B_COURT, _B_GRAV, _B_AGE = 0.08, 0.30, 0.30, 0.45, 0.10
 
 #: Diversion first: latent shift while the child has no formal outcome yet.
@@ -73,6 +84,35 @@ _OUTCOME_LAG = {  # (minimum days, median of the lognormal part, sigma)
     "Youth conditional caution": (21, 30, 0.5),
     "court": (45, 70, 0.5),
 }
+
+def _tier(rng, j: int, n_formal, n_court, grav, age, u, court_shift, custody_offset,
+          force_formal=None) -> np.ndarray:
+    """Outcome tier of each offence: ordinal tiers 0-4, then custody (5) at court.
+
+    ``force_formal`` (first offence only) lifts a diverted offence to a
+    caution (Community Youth Connectors girls enter with a formal outcome).
+    """
+    m = len(grav)
+    latent = (
+        _B_J * min(j, 4)
+        + _B_FORMAL * np.minimum(n_formal, 3)
+        + _B_COURT * (n_court > 0)
+        - _B_DIVERT * (n_formal == 0)
+        + _B_GRAV * (grav - 3)
+        + _B_AGE * (age - 15)
+        + u
+        + rng.standard_normal(m)
+    )
+    cuts = np.broadcast_to(_TIER_CUTS, (m, 4)).copy()
+    cuts[:, 2:] -= court_shift[:, None]
+    tier = (latent[:, None] > cuts).sum(axis=1)
+    if force_formal is not None:
+        tier = np.where(force_formal & (tier == 0), 1 + (rng.random(m) < 0.3), tier)
+    c0, cg, cf, ca = _CUSTODY_LOGIT
+    eta = c0 + cg * (grav - 3) + cf * n_formal + ca * (age - 15) + custody_offset
+    custody = (tier >= 3) & (rng.random(m) < _expit(eta))
+    return np.where(custody, 5, tier)
+
 
 def _gravity(rng, group: np.ndarray) -> np.ndarray:
     return 1 + _choice(rng, _GRAVITY_P[group])
@@ -122,8 +162,10 @@ def _offence_rows(ev: dict[str, np.ndarray], career: _Career, rng, data_end: int
     cidx = ev["cidx"][src]
     child_male = career.male[cidx]
     e_group = _choice(rng, np.where(child_male[:, None], _GROUP_P_MALE, _GROUP_P_FEMALE))
-    e_grav = _gravity(rng, e_group)
-    e_grav = np.minimum(e_grav, np.maximum(ev["grav"][src], _GRAVITY_MIN[e_group]))
+    # never graver than the main offence (whose gravity decided the outcome): a group
+    # whose least serious offence is graver than the main offence becomes the main group
+    e_group = np.where(_GRAVITY_MIN[e_group] > ev["grav"][src], ev["group"][src], e_group)
+    e_grav = np.minimum(_gravity(rng, e_group), ev["grav"][src])
     min_day = career.birth[cidx] + 10 * _YEAR + 1
     e_day = np.maximum(ev["offence"][src] - rng.uniform(0, 45, k), min_day)
     e_day = np.minimum(e_day, ev["offence"][src])

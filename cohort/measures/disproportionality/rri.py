@@ -294,16 +294,18 @@ def disproportionality(
     Examples
     --------
     >>> import cohort
-    >>> data = cohort.synthetic.generate(seed=3, authorities=5, scale=0.5)
+    >>> data = cohort.synthetic.generate(seed=2025, authorities=5, scale=3)
     >>> t = cohort.disproportionality(data, by=(), period=("2022/23", "2024/25"))
     >>> black = t[t["group_value"] == "Black"]
     >>> black[["stage", "numerator", "denominator", "relative_rate", "calculable"]].round(2)
                      stage  numerator  denominator  relative_rate  calculable
-    2              offence      100.0       2293.0           3.87        True
-    8   first_time_entrant       29.0        100.0           0.99       False
-    14               court       29.0        100.0           1.31       False
-    20              remand       10.0         29.0           1.10       False
-    26             custody        4.0         29.0           1.35       False
+    2              offence      455.0      13577.0           2.77        True
+    8   first_time_entrant      173.0        455.0           1.16        True
+    14               court      164.0        455.0           1.35        True
+    20              remand       69.0        164.0           1.23        True
+    26             custody       22.0        164.0           1.75       False
+    >>> black["reason"].iloc[-1]
+    'fewer than 50 children at the stage'
     """
     check_choice("denominator", denominator, get_args(Denominator))
     check_choice("method", method, get_args(Method))

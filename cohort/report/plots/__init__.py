@@ -8,5 +8,22 @@ One module per report topic; every public figure is re-exported here, so
 from __future__ import annotations
 
 from cohort.report.plots.core import forest, funnel, love, shares, survival, trend
+from cohort.report.plots.disproportionality import (
+    representation,
+    representation_alt,
+    rri_forest,
+    rri_forest_alt,
+)
 
-__all__ = ["forest", "funnel", "love", "shares", "survival", "trend"]
+__all__ = [
+    "forest",
+    "funnel",
+    "love",
+    "representation",
+    "representation_alt",
+    "rri_forest",
+    "rri_forest_alt",
+    "shares",
+    "survival",
+    "trend",
+]
