@@ -1,4 +1,5 @@
-"""Pure statistics with no youth-justice knowledge (intervals, funnels, survival, matching).
+"""Pure statistics with no youth-justice knowledge (intervals, funnels, regression, survival,
+matching).
 
 Every function returns a tidy pandas DataFrame whose column names never depend
 on the arguments; see each function's docstring for its columns, formula,
@@ -13,6 +14,7 @@ from cohort.stats.intervals import (
     rate_ci,
     rate_ratio,
 )
+from cohort.stats.logistic import LogisticResult, logistic
 from cohort.stats.matching import (
     balance_table,
     match,
@@ -23,12 +25,14 @@ from cohort.stats.matching import (
 from cohort.stats.survival import concordance_index, cox, kaplan_meier, survival_median
 
 __all__ = [
+    "LogisticResult",
     "balance_table",
     "concordance_index",
     "cox",
     "funnel_limits",
     "funnel_table",
     "kaplan_meier",
+    "logistic",
     "match",
     "matched_effect",
     "matching_weights",
