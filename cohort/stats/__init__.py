@@ -7,13 +7,6 @@ validation and references.
 """
 
 from cohort.stats.funnel import funnel_limits, funnel_table, overdispersion
-from cohort.stats.intervals import (
-    odds_ratio,
-    proportion_ci,
-    proportion_difference,
-    rate_ci,
-    rate_ratio,
-)
 from cohort.stats.logistic import LogisticResult, logistic
 from cohort.stats.matching import (
     balance_table,
@@ -22,6 +15,9 @@ from cohort.stats.matching import (
     matching_weights,
     propensity_score,
 )
+from cohort.stats.proportions import proportion_ci, proportion_difference
+from cohort.stats.rates import rate_ci
+from cohort.stats.ratios import odds_ratio, rate_ratio
 from cohort.stats.survival import concordance_index, cox, kaplan_meier, survival_median
 
 __all__ = [

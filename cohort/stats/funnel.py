@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cohort.stats.intervals import ArrayLike, _check_choice, _check_level, _prepare
+from cohort.stats._common import ArrayLike, _check_choice, _check_level, _prepare
 
 __all__ = ["funnel_limits", "funnel_table", "overdispersion"]
 

@@ -23,8 +23,8 @@ from statsmodels.genmod import families
 from statsmodels.genmod.generalized_linear_model import GLM
 
 from cohort.exceptions import SeparationWarning, SmallCountWarning
+from cohort.stats._common import _check_choice, _check_level, _z
 from cohort.stats._design import Term, _aliased_columns, _column_list, _design
-from cohort.stats.intervals import _check_choice, _check_level, _z
 
 __all__ = ["LogisticResult", "logistic"]
 

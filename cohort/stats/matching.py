@@ -27,8 +27,8 @@ import pandas as pd
 from statsmodels.discrete.discrete_model import Logit
 from statsmodels.regression.linear_model import WLS
 
+from cohort.stats._common import ArrayLike, _check_choice, _check_level
 from cohort.stats._design import _column_list, _design_matrix, _require_complete
-from cohort.stats.intervals import ArrayLike, _check_choice, _check_level
 
 __all__ = [
     "balance_table",

@@ -16,8 +16,8 @@ from scipy import stats
 from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.survfunc import SurvfuncRight
 
+from cohort.stats._common import ArrayLike, _check_choice, _check_level, _prepare, _z
 from cohort.stats._design import _column_list, _design_matrix, _require_complete
-from cohort.stats.intervals import ArrayLike, _check_choice, _check_level, _prepare, _z
 
 __all__ = ["concordance_index", "cox", "kaplan_meier", "survival_median"]
 
