@@ -23,8 +23,6 @@ __all__ = ["concordance_index", "cox", "kaplan_meier", "survival_median"]
 
 Transform = Literal["log-log", "log", "plain"]
 _TRANSFORMS = ("log-log", "log", "plain")
-# statsmodels' names for the same transformations, used for quantile intervals
-_SM_TRANSFORM = {"log-log": "cloglog", "log": "log", "plain": "linear"}
 
 
 def _survival_inputs(
@@ -104,7 +102,8 @@ def kaplan_meier(
     :math:`\\widehat{\\mathrm{Var}}\\,\\hat S = \\hat S^2 \\sum d_j/(n_j(n_j -
     d_j))`, both from ``statsmodels.duration.survfunc.SurvfuncRight``. With
     :math:`v = \\sum d_j/(n_j(n_j - d_j))` the limits are
-    :math:`\\hat S^{\\exp(\\pm z\\sqrt{v}/\\ln \\hat S)}` (log-log),
+    :math:`\\hat S^{\\exp(\\pm z\\sqrt{v}/|\\ln \\hat S|)}` (log-log; the
+    + sign gives the lower limit; Kalbfleisch & Prentice 2002, section 1.4),
     :math:`\\hat S e^{\\pm z\\sqrt{v}}` capped at 1 (log) or
     :math:`\\hat S(1 \\pm z\\sqrt{v})` clipped to [0, 1] (plain). Before the
     first event (:math:`\\hat S = 1`) the limits are 1; where
@@ -184,9 +183,11 @@ def _pointwise_limits(
     with np.errstate(divide="ignore", invalid="ignore"):
         sd_log = se / survival  # sqrt of Greenwood's sum
         if transform == "log-log":
-            log_s = np.log(survival)
-            lower = survival ** np.exp(z * sd_log / log_s)
-            upper = survival ** np.exp(-z * sd_log / log_s)
+            # log(-log S) +/- z sd_log/|log S|, mapped back: the larger exponent
+            # gives the smaller survival, so the + side is the lower limit
+            theta = np.exp(z * sd_log / np.abs(np.log(survival)))
+            lower = survival**theta
+            upper = survival ** (1.0 / theta)
         elif transform == "log":
             lower = survival * np.exp(-z * sd_log)
             upper = np.minimum(survival * np.exp(z * sd_log), 1.0)
@@ -200,6 +201,25 @@ def _pointwise_limits(
     return lower, upper
 
 
+def _median_time(time: np.ndarray, curve: np.ndarray) -> float:
+    """The first time a survival curve is below 0.5, R's rule for ties at 0.5.
+
+    A port of ``minmin`` in R ``survival:::survmean`` (what ``print(survfit)``
+    shows): the first time with curve < 0.5 + tol; if the curve is 0.5 there
+    (within tol = sqrt(machine epsilon)) and drops below later, the midpoint
+    of that time and the time it drops. Missing values (limits where the
+    curve is 0) are skipped; ``NaN`` if the curve never gets there.
+    """
+    tol = np.sqrt(np.finfo(float).eps)
+    keep = ~np.isnan(curve) & (curve < 0.5 + tol)
+    if not keep.any():
+        return np.nan
+    x, y = time[keep], curve[keep]
+    if abs(y[0] - 0.5) < tol and (y < y[0]).any():
+        return float((x[0] + x[np.argmax(y < y[0])]) / 2)
+    return float(x[0])
+
+
 def survival_median(
     durations: ArrayLike,
     events: ArrayLike,
@@ -207,7 +227,7 @@ def survival_median(
     level: float = 0.95,
     ci_transform: Transform = "log-log",
 ) -> pd.DataFrame:
-    """Median survival time with the Brookmeyer-Crowley confidence interval.
+    """Median survival time with its confidence interval, as R ``survfit`` prints it.
 
     Parameters
     ----------
@@ -222,9 +242,11 @@ def survival_median(
         - ``group``: the group (``"all"`` without groups).
         - ``n``: subjects.
         - ``events``: events observed.
-        - ``estimate``: the median, the smallest time with
-          :math:`\\hat S(t) \\le 0.5`; ``NaN`` if the curve never reaches
-          0.5 (median not reached).
+        - ``estimate``: the median: the first time at which
+          :math:`\\hat S(t) < 0.5`, or, where :math:`\\hat S` equals 0.5
+          exactly over an interval, the midpoint of that interval (see
+          Notes); ``NaN`` if the curve never reaches 0.5 (median not
+          reached).
         - ``lower``, ``upper``: confidence limits; ``NaN`` where not reached
           (typically the upper limit in a well-censored cohort).
         - ``method``: ``"brookmeyer-crowley-" + ci_transform``.
@@ -232,19 +254,34 @@ def survival_median(
 
     Notes
     -----
-    The interval (Brookmeyer & Crowley 1982) is the set of event times at
-    which a z-test of :math:`S(t) = 0.5`, on the ``ci_transform`` scale with
-    Greenwood's variance, does not reject; computed by
-    ``SurvfuncRight.quantile_ci``. statsmodels reports an unreached limit as
-    infinity; here it is ``NaN`` because the data do not determine it.
+    *Convention.* The median is the smallest time with
+    :math:`\\hat S(t) \\le 0.5`, except that when :math:`\\hat S` is exactly
+    0.5 from an event time :math:`t_j` until the next event time
+    :math:`t_{j+1}`, any time in between is a median and the midpoint
+    :math:`(t_j + t_{j+1})/2` is reported. This is R ``survfit``'s rule as
+    printed by ``print(survfit(...))``, with the same tolerance
+    (:math:`\\sqrt{\\epsilon}` for "exactly"): two children with events at 1
+    and 2 give 1.5. When the curve ends flat at exactly 0.5 (censored
+    thereafter) the median is :math:`t_j`, as ``print(survfit)`` shows
+    (R's ``quantile()`` would report the midpoint with the last follow-up
+    time instead).
 
-    Validated against a hand calculation on the Freireich 6-MP data (median
-    23 weeks for 6-MP, 8 for placebo) in the tests.
+    *Interval* (Brookmeyer & Crowley 1982): the times at which the pointwise
+    ``ci_transform`` limits of :func:`kaplan_meier` contain 0.5; computed as
+    R does, by applying the median rule above to the lower and to the upper
+    limit curves.
+
+    Validated against R ``survfit`` (survival 3.5-3) medians and limits on
+    the Freireich 6-MP data and small data sets with ties at 0.5, and a
+    hand Brookmeyer-Crowley calculation (tests/stats/test_stats_survival.py).
 
     References
     ----------
     Brookmeyer, R. & Crowley, J. (1982). A confidence interval for the
     median survival time. *Biometrics*, 38(1), 29-41.
+
+    Therneau, T. M. (2023). *A Package for Survival Analysis in R*. R
+    package ``survival`` version 3.5-3 (``print.survfit``, ``survmean``).
 
     Examples
     --------
@@ -254,31 +291,21 @@ def survival_median(
     ... ]
        n  events  estimate
     0  8       5       6.0
+    >>> float(survival_median([1, 2], [1, 1])["estimate"].iloc[0])
+    1.5
     """
-    _check_choice("ci_transform", ci_transform, _TRANSFORMS)
-    level = _check_level(level)
-    t, e, g = _survival_inputs(durations, events, groups)
+    km = kaplan_meier(durations, events, groups, level=level, ci_transform=ci_transform)
     rows = []
-    for value in _group_values(g):
-        mask = g == value
-        tg, eg = t[mask], e[mask]
-        median = lower = upper = np.nan
-        if eg.sum() > 0:
-            fit = SurvfuncRight(tg, eg)
-            median = float(fit.quantile(0.5))
-            with np.errstate(divide="ignore", invalid="ignore"):  # where S reaches 0
-                lo, hi = fit.quantile_ci(0.5, alpha=1 - level, method=_SM_TRANSFORM[ci_transform])
-            lower, upper = (float(v) if np.isfinite(v) else np.nan for v in (lo, hi))
-            if not np.isfinite(median):
-                median = np.nan
+    for value, curve in km.groupby("group", sort=False):
+        time = curve["time"].to_numpy()
         rows.append(
             {
                 "group": value,
-                "n": int(mask.sum()),
-                "events": int(eg.sum()),
-                "estimate": median,
-                "lower": lower,
-                "upper": upper,
+                "n": int(curve["at_risk"].iloc[0]),
+                "events": int(curve["events"].sum()),
+                "estimate": _median_time(time, curve["survival"].to_numpy()),
+                "lower": _median_time(time, curve["lower"].to_numpy()),
+                "upper": _median_time(time, curve["upper"].to_numpy()),
                 "method": f"brookmeyer-crowley-{ci_transform}",
                 "confidence": level,
             }
