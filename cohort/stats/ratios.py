@@ -13,13 +13,15 @@ Notes say when that happens.
 
 from __future__ import annotations
 
+import warnings
 from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from statsmodels.stats.proportion import confint_proportions_2indep
+from scipy import optimize, stats
+from statsmodels.stats.proportion import score_test_proportions_2indep
 
+from cohort.exceptions import SmallCountWarning
 from cohort.stats._common import (
     ArrayLike,
     _binomial_limits,
@@ -34,6 +36,55 @@ from cohort.stats._common import (
 )
 
 __all__ = ["odds_ratio", "rate_ratio"]
+
+
+def _mn_statistic(theta: float, a: float, n1: float, c: float, n2: float) -> float:
+    """Miettinen-Nurminen score statistic for H0: p1 = theta p2 (0 at the estimate)."""
+    if a / n1 == theta * c / n2:
+        return 0.0  # also where the restricted variance is 0 (everyone has the event)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        statistic, _ = score_test_proportions_2indep(
+            a, n1, c, n2, value=theta, compare="ratio", correction=True, return_results=False
+        )
+    return float(statistic)
+
+
+def _root_outward(f, start: float, direction: float) -> float:
+    """Root of ``f`` (which is negative at ``start``) moving away from ``start`` in
+    ``direction`` on the log scale, or +/-inf if none within exp(+/-40)."""
+    inner, step = start, 0.25
+    while abs(inner) < 40:
+        outer = inner + direction * step
+        if f(outer) >= 0:
+            lo, hi = sorted((inner, outer))
+            return optimize.brentq(f, lo, hi, xtol=1e-13, rtol=4 * np.finfo(float).eps)
+        inner, step = outer, 2 * step
+    return direction * np.inf
+
+
+def _mn_limits(a: float, n1: float, c: float, n2: float, z: float) -> tuple[float, float]:
+    """Miettinen-Nurminen limits for (a/n1)/(c/n2): the ratios at which the score
+    statistic equals +z (lower) and -z (upper), found by Brent's method on log ratio."""
+    if a + c == 0:
+        return np.nan, np.nan  # no events at all: the ratio is unidentified
+    if c == 0:  # unbounded above; the lower limit mirrors the reversed comparison
+        _, upper_reversed = _mn_limits(c, n2, a, n1, z)
+        return 1.0 / upper_reversed, np.inf
+
+    def stat(u: float) -> float:
+        return _mn_statistic(float(np.exp(u)), a, n1, c, n2)
+
+    if a > 0:
+        start = float(np.log((a / n1) / (c / n2)))
+        lower = float(np.exp(_root_outward(lambda u: stat(u) - z, start, -1.0)))
+    else:  # the statistic tends to 0 as the ratio tends to 0: start where it is small
+        start = float(np.log((0.5 / n1) / (c / n2)))
+        while stat(start) <= -z and start > -40:
+            start -= 1.0
+        lower = 0.0
+    upper = float(np.exp(_root_outward(lambda u: -z - stat(u), start, 1.0)))
+    return lower, upper
 
 
 def rate_ratio(
@@ -100,26 +151,39 @@ def rate_ratio(
     the p-value. Fisher's conditional distribution depends on the odds ratio
     only, so no exact conditional interval exists for a risk ratio; the
     interval is the Miettinen-Nurminen (1985) score interval, Koopman's
-    (1984) with the variance inflated by :math:`N/(N - 1)`
-    (``statsmodels.stats.proportion.confint_proportions_2indep``,
-    ``method="score"``), which stays finite and well-behaved with small and
-    zero counts.
+    (1984) with the variance inflated by :math:`N/(N - 1)`: the ratios
+    :math:`\\theta` at which the score statistic
+    :math:`(\\hat p_1 - \\theta\\hat p_2)/\\sqrt{[\\tilde p_1(1-\\tilde p_1)/n_1 +
+    \\theta^2\\tilde p_2(1-\\tilde p_2)/n_2]\\,N/(N-1)}` (restricted estimates
+    :math:`\\tilde p_1 = \\theta\\tilde p_2`) equals :math:`\\pm z`. The
+    statistic is ``statsmodels.stats.proportion.score_test_proportions_2indep``
+    (``compare="ratio"``, ``correction=True``); the roots are found by Brent's
+    method on :math:`\\log\\theta`, moving out from the estimate. (statsmodels'
+    own ``confint_proportions_2indep`` fails when a group has all events.)
+    The interval stays finite and well-behaved with small counts and with
+    events for everyone.
 
     *Zero cells.* With ``"katz"`` a zero count in either group makes the log
     interval and p-value undefined: they are ``NaN`` and a
     :class:`~cohort.exceptions.SmallCountWarning` suggests ``"exact"``
-    (METHODS.md section 4 prefers exact methods to adding 0.5). The estimate
-    is 0 when only ``count1`` is 0, and ``NaN`` (division by zero) when
-    ``count2`` is 0. With ``"exact"`` the lower limit is 0 when ``count1`` is 0
-    and the upper limit is ``inf`` (unbounded) when ``count2`` is 0. A zero
-    denominator gives ``NaN`` throughout.
+    (METHODS.md section 4 prefers exact methods to adding 0.5). Katz's
+    standard error is 0 when everyone in both groups has the event; the
+    interval and p-value are then ``NaN`` with the same warning. The
+    estimate is 0 when only ``count1`` is 0, ``inf`` when only ``count2`` is 0
+    (a positive risk or rate against none) and ``NaN`` when both are 0. With
+    ``"exact"`` the lower limit is 0 when ``count1`` is 0 and the upper limit
+    is ``inf`` (unbounded) when ``count2`` is 0; with no events at all the
+    ratio is unidentified and its limits are ``NaN``. A zero denominator
+    gives ``NaN`` throughout.
 
     Validated against METHODS.md section 4 (custody 12/60 vs 20/200: RR 2.00,
     Katz 1.04-3.85, Fisher p = 0.046; FTE 30/2,000 vs 100/20,000: RR 3.00,
     log 1.99-4.51, exact 1.93-4.55, p = 1.6e-6; RRI matrix rows), hand
-    calculations of the formulas, and the score-test definition of the
+    calculations of the formulas, the score-test definition of the
     Miettinen-Nurminen interval (the score statistic equals the critical
-    value at both limits).
+    value at both limits), and an independent R implementation of it
+    (tests/stats/reference/ratios_mn.R) to 1e-9, including groups where
+    everyone or no one has the event.
 
     References
     ----------
@@ -163,6 +227,7 @@ def rate_ratio(
     valid = np.isfinite(a + n1 + c + n2) & (n1 > 0) & (n2 > 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         estimate = np.where(valid & (c > 0), (a / n1) / (c / n2), np.nan)
+    estimate[valid & (c == 0) & (a > 0)] = np.inf  # a positive rate against none
     lower = np.full(a.shape, np.nan)
     upper = np.full(a.shape, np.nan)
     p_value = np.full(a.shape, np.nan)
@@ -172,6 +237,17 @@ def rate_ratio(
         label = "katz" if kind == "risk" else "poisson-log"
         ok = valid & (a > 0) & (c > 0)
         _warn_zero_cells(valid & ~ok, "ratio")
+        if kind == "risk":
+            everyone = ok & (a == n1) & (c == n2)
+            if everyone.any():
+                warnings.warn(
+                    f"{int(everyone.sum())} row(s) have events for everyone in both groups, so "
+                    "the Katz standard error is 0 and the log interval and p-value are "
+                    "undefined (NaN); use method='exact' for those rows.",
+                    SmallCountWarning,
+                    stacklevel=2,
+                )
+            ok = ok & ~everyone
         with np.errstate(invalid="ignore", divide="ignore"):
             if kind == "risk":
                 se = np.sqrt(1 / a - 1 / n1 + 1 / c - 1 / n2)
@@ -200,21 +276,7 @@ def rate_ratio(
         for i in np.flatnonzero(valid):
             table = np.array([[a[i], n1[i] - a[i]], [c[i], n2[i] - c[i]]]).round().astype(int)
             p_value[i] = stats.fisher_exact(table).pvalue
-            if a[i] + c[i] == 0:
-                continue  # no events at all: the ratio is unidentified
-            if c[i] == 0:
-                # unbounded above; the lower limit is the reciprocal of the
-                # upper limit of the reversed comparison (reference vs group 1)
-                _, hi_rev = confint_proportions_2indep(
-                    c[i], n2[i], a[i], n1[i], method="score", compare="ratio", alpha=1 - level
-                )
-                lower[i], upper[i] = 1.0 / hi_rev, np.inf
-                continue
-            lo, hi = confint_proportions_2indep(
-                a[i], n1[i], c[i], n2[i], method="score", compare="ratio", alpha=1 - level
-            )
-            lower[i] = 0.0 if a[i] == 0 else lo
-            upper[i] = hi
+            lower[i], upper[i] = _mn_limits(a[i], n1[i], c[i], n2[i], z)
     return pd.DataFrame(
         {
             "numerator": a,

@@ -7,6 +7,7 @@ Harrell's concordance index, which statsmodels lacks.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Literal
 
@@ -16,6 +17,7 @@ from scipy import stats
 from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.survfunc import SurvfuncRight
 
+from cohort.exceptions import SmallCountWarning
 from cohort.stats._common import ArrayLike, _check_choice, _check_level, _prepare, _z
 from cohort.stats._design import _column_list, _design_matrix, _require_complete
 
@@ -455,7 +457,9 @@ def cox(
     Fitted by ``statsmodels.duration.hazard_regression.PHReg`` (Newton-
     Raphson on the partial likelihood). Rows with missing values raise an
     error rather than being dropped silently. Proportional hazards is
-    assumed, not checked.
+    assumed, not checked. With no events the partial likelihood is flat:
+    the estimates are ``NaN`` (R ``coxph`` reports ``NA``) with a
+    :class:`~cohort.exceptions.SmallCountWarning`.
 
     Validated against the Gehan (1965) / Freireich 6-MP data: placebo vs
     6-MP with Breslow ties gives :math:`\\hat\\beta = 1.509` (SE 0.410),
@@ -493,13 +497,23 @@ def cox(
     if not np.isin(status, (0.0, 1.0)).all():
         raise ValueError(f"column {event!r} must be 0 (censored) or 1 (event)")
     strata_values = None if strata is None else subset[strata].to_numpy()
-    model = PHReg(time, X.to_numpy(), status=status, ties=ties, strata=strata_values)
-    fit = model.fit(disp=False)
-    beta = np.asarray(fit.params)
-    se = np.asarray(fit.bse)
+    if status.sum() == 0:
+        warnings.warn(
+            "no events: the partial likelihood is flat, so the hazard ratios cannot be "
+            "estimated (NaN)",
+            SmallCountWarning,
+            stacklevel=2,
+        )
+        beta = se = np.full(X.shape[1], np.nan)
+        c = np.nan
+    else:
+        model = PHReg(time, X.to_numpy(), status=status, ties=ties, strata=strata_values)
+        fit = model.fit(disp=False)
+        beta = np.asarray(fit.params)
+        se = np.asarray(fit.bse)
+        risk = X.to_numpy() @ beta
+        c = concordance_index(time, risk, status, groups=strata_values)["concordance"].iloc[0]
     z = _z(level)
-    risk = X.to_numpy() @ beta
-    c = concordance_index(time, risk, status, groups=strata_values)["concordance"].iloc[0]
     return pd.DataFrame(
         {
             "term": list(X.columns),

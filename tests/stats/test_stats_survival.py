@@ -23,6 +23,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from cohort.exceptions import SmallCountWarning
 from cohort.stats import concordance_index, cox, kaplan_meier, survival_median
 
 MP_WEEKS = [6, 6, 6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 32, 34, 35]
@@ -389,3 +390,21 @@ def test_cox_rejects_missing_values_and_columns(leukaemia):
     before = leukaemia.copy()
     cox(leukaemia, "weeks", "relapse", ["placebo"])
     pd.testing.assert_frame_equal(leukaemia, before)
+
+
+def test_cox_with_no_events_gives_nan_not_an_index_error():
+    """Defect 4 of issue 12: cox raised IndexError with no events. R 4.2.2,
+    survival 3.5-3::
+
+        coxph(Surv(t, e) ~ x, data = data.frame(t = 1:4, e = 0, x = c(0, 1, 0, 1)))
+          coef exp(coef) se(coef)  z  p
+        x   NA        NA        0 NA NA
+        Likelihood ratio test=0  on 0 df, p=1
+        n= 4, number of events= 0
+    """
+    df = pd.DataFrame({"t": [1, 2, 3, 4], "e": [0, 0, 0, 0], "x": [0, 1, 0, 1]})
+    with pytest.warns(SmallCountWarning, match="no events"):
+        out = cox(df, "t", "e", ["x"]).iloc[0]
+    assert (out["n"], out["events"]) == (4, 0)
+    for column in ("coefficient", "std_error", "hazard_ratio", "lower", "upper", "p_value"):
+        assert np.isnan(out[column])
