@@ -6,6 +6,8 @@ on the arguments; see each function's docstring for its columns, formula,
 validation and references.
 """
 
+from cohort.stats.concordance import concordance_index
+from cohort.stats.cox import cox
 from cohort.stats.funnel import funnel_limits, funnel_table, overdispersion
 from cohort.stats.logistic import LogisticResult, logistic
 from cohort.stats.matching import (
@@ -18,7 +20,7 @@ from cohort.stats.matching import (
 from cohort.stats.proportions import proportion_ci, proportion_difference
 from cohort.stats.rates import rate_ci
 from cohort.stats.ratios import odds_ratio, rate_ratio
-from cohort.stats.survival import concordance_index, cox, kaplan_meier, survival_median
+from cohort.stats.survival import kaplan_meier, survival_median
 
 __all__ = [
     "LogisticResult",

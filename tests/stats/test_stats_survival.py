@@ -17,6 +17,7 @@ Reference values:
 """
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,7 @@ from scipy import stats
 from cohort.exceptions import SmallCountWarning
 from cohort.stats import concordance_index, cox, kaplan_meier, survival_median
 
+DATA = Path(__file__).parent / "data"
 MP_WEEKS = [6, 6, 6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 32, 34, 35]
 MP_RELAPSE = [1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0]
 PLACEBO_WEEKS = [1, 1, 2, 2, 3, 4, 4, 5, 5, 8, 8, 8, 8, 11, 11, 12, 12, 15, 17, 22, 23]
@@ -408,3 +410,58 @@ def test_cox_with_no_events_gives_nan_not_an_index_error():
     assert (out["n"], out["events"]) == (4, 0)
     for column in ("coefficient", "std_error", "hazard_ratio", "lower", "upper", "p_value"):
         assert np.isnan(out[column])
+
+
+def test_delayed_entry_kaplan_meier_equals_r_survfit():
+    """Counting-process (start, stop] rows of the Stanford heart transplant data.
+    R 4.2.2, survival 3.5-3 (tests/stats/reference/survival_cox.R writes every
+    row to data/heart_survfit.csv)::
+
+        km <- survfit(Surv(start, stop, event) ~ 1, data = hrt)
+        kmll <- survfit(Surv(start, stop, event) ~ 1, data = hrt, conf.type = "log-log")
+          time n.risk n.event n.censor           surv          std.err      lower.log      upper.log   lower.loglog
+        1  1.0    103       1        2 0.990291262136 0.00975621363797 0.971534982269 1.000000000000 0.933083747406
+        2  2.0    102       3        3 0.961165048544 0.01980586370074 0.924568702632 0.999209953692 0.899836970589
+        3  3.0     99       3        3 0.932038834951 0.02660693147638 0.884679873568 0.981933031159 0.862729769797
+        4  4.0     96       0        2 0.932038834951 0.02660693147638 0.884679873568 0.981933031159 0.862729769797
+        5  4.5     96       0        1 0.932038834951 0.02660693147638 0.884679873568 0.981933031159 0.862729769797
+        ...
+
+    (R's ``std.err`` is the standard error of log S; cohort's ``std_error`` is
+    that of S.) Without entry the risk set at day 1 would be all 172 rows.
+    """
+    heart = pd.read_csv(DATA / "heart.csv")
+    r = pd.read_csv(DATA / "heart_survfit.csv")
+    log = kaplan_meier(heart["stop"], heart["event"], entry=heart["start"], ci_transform="log")
+    loglog = kaplan_meier(heart["stop"], heart["event"], entry=heart["start"])
+    assert len(log) == len(r) == 111
+    np.testing.assert_array_equal(log["time"], r["time"])
+    np.testing.assert_array_equal(log["at_risk"], r["n.risk"])
+    np.testing.assert_array_equal(log["events"], r["n.event"])
+    np.testing.assert_array_equal(log["censored"], r["n.censor"])
+    np.testing.assert_allclose(log["survival"], r["surv"], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(log["std_error"] / log["survival"], r["std.err"], atol=1e-9)
+    np.testing.assert_allclose(log["lower"], r["lower.log"], atol=1e-9)
+    np.testing.assert_allclose(log["upper"], r["upper.log"], atol=1e-9)
+    np.testing.assert_allclose(loglog["lower"], r["lower.loglog"], atol=1e-9)
+    np.testing.assert_allclose(loglog["upper"], r["upper.loglog"], atol=1e-9)
+
+
+def test_delayed_entry_median_equals_r():
+    """R: ``print(survfit(Surv(start, stop, event) ~ 1, data = hrt,
+    conf.type = "log-log"))``::
+
+             records   n events median 0.95LCL 0.95UCL
+        [1,]     172 103     75    100      69     219
+    """
+    heart = pd.read_csv(DATA / "heart.csv")
+    row = survival_median(heart["stop"], heart["event"], entry=heart["start"]).iloc[0]
+    assert (row["n"], row["events"]) == (172, 75)
+    assert (row["estimate"], row["lower"], row["upper"]) == (100, 69, 219)
+
+
+def test_entry_must_precede_duration():
+    with pytest.raises(ValueError, match="entry must be earlier than duration"):
+        kaplan_meier([2, 3], [1, 0], entry=[0, 3])
+    with pytest.raises(ValueError, match="entry must not contain missing"):
+        kaplan_meier([2, 3], [1, 0], entry=[0, np.nan])
