@@ -7,6 +7,7 @@ validation and references.
 """
 
 from cohort.stats.concordance import concordance_index
+from cohort.stats.contingency import chi_square_2x2
 from cohort.stats.cox import cox
 from cohort.stats.funnel import funnel_limits, funnel_table, overdispersion
 from cohort.stats.logistic import LogisticResult, logistic
@@ -25,6 +26,7 @@ from cohort.stats.survival import kaplan_meier, survival_median
 __all__ = [
     "LogisticResult",
     "balance_table",
+    "chi_square_2x2",
     "concordance_index",
     "cox",
     "funnel_limits",
