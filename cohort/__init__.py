@@ -31,7 +31,7 @@ from cohort.exceptions import (
 from cohort.loaders import ingest, load_extract, validate_extract
 from cohort.measures.benchmark import benchmark, funnel_data, neighbours
 from cohort.measures.custody import custody
-from cohort.measures.disproportionality import disproportionality
+from cohort.measures.disproportionality import adjusted_disparity, disproportionality
 from cohort.measures.fte import fte
 from cohort.measures.kpi import kpis, kpis_year
 from cohort.measures.profile import profile
@@ -58,6 +58,7 @@ __all__ = [
     "SmallCountWarning",
     "ValidationError",
     "__version__",
+    "adjusted_disparity",
     "batch",
     "benchmark",
     "compact_html",

@@ -6,13 +6,23 @@ relative rate index by decision point, and regression-adjusted disparity.
 - :mod:`~cohort.measures.disproportionality.denominators`: population
   denominators by group (the data's population table, Census 2021 for
   ethnicity in real authorities);
-- :mod:`~cohort.measures.disproportionality.rri`: :func:`disproportionality`.
+- :mod:`~cohort.measures.disproportionality.rri`: :func:`disproportionality`;
+- :mod:`~cohort.measures.disproportionality.occasions`: outcome occasions and
+  the modelling frame of a decision;
+- :mod:`~cohort.measures.disproportionality.adjusted`: :func:`adjusted_disparity`.
 
 Methods: METHODS.md sections 4 and 5 (``docs/methods.md``).
 """
 
 from __future__ import annotations
 
+from cohort.measures.disproportionality.adjusted import (
+    ADJUSTED_COLUMNS,
+    COVARIATES,
+    DEFAULT_BLOCKS,
+    adjusted_disparity,
+)
+from cohort.measures.disproportionality.occasions import DECISIONS, model_frame, occasions
 from cohort.measures.disproportionality.rri import (
     GROUP_VARIABLES,
     RRI_COLUMNS,
@@ -28,12 +38,19 @@ from cohort.measures.disproportionality.stages import (
 )
 
 __all__ = [
+    "ADJUSTED_COLUMNS",
+    "COVARIATES",
+    "DECISIONS",
+    "DEFAULT_BLOCKS",
     "DEFAULT_STAGES",
     "GROUP_VARIABLES",
     "RRI_COLUMNS",
     "STAGES",
     "Stage",
+    "adjusted_disparity",
     "disproportionality",
+    "model_frame",
+    "occasions",
     "period_window",
     "resolve_stages",
     "stage_membership",

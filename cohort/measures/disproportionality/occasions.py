@@ -4,10 +4,10 @@ An *occasion* is one outcome given to a child on one day: the offences dealt
 with together (same child, outcome date and outcome). Its offence date is
 the latest of its offences, its gravity the highest, its offence group that
 of the most serious offence. The modelling unit of
-:func:`~cohort.measures.disproportionality.adjusted_disparity` is one
-occasion per child: the child's first occasion in the period at the stage
-that feeds the decision (e.g. their first court sentencing occasion for
-custody), so that every child counts once.
+:func:`~cohort.measures.disproportionality.adjusted_disparity` is the
+occasion at which the decision is made (for custody, each court sentencing
+occasion, as in the MoJ and YJB studies), or each child's first such
+occasion in the period (``unit="child"``).
 """
 
 from __future__ import annotations
@@ -95,9 +95,13 @@ def model_frame(
     outcome: str,
     start: pd.Timestamp,
     end: pd.Timestamp,
+    unit: str = "occasion",
     ages: tuple[int, int] = (10, 17),
 ) -> pd.DataFrame:
-    """One row per child: their first occasion in ``[start, end]`` that feeds ``outcome``.
+    """The occasions in ``[start, end]`` that feed ``outcome``, one row each.
+
+    ``unit="occasion"`` keeps every such occasion (a child may have several);
+    ``unit="child"`` keeps each child's first.
 
     Returns
     -------
@@ -120,8 +124,12 @@ def model_frame(
     occ = occ[~occ["breach"] & occ["outcome_date"].between(start, end)]
     if feeder == "court":
         occ = occ[occ["court"]]
+    if unit not in ("occasion", "child"):
+        raise ValueError(f"unit must be one of 'occasion', 'child'; got {unit!r}")
     first = occ.sort_values(["child_id", "outcome_date", "offence_date"], kind="stable")
-    first = first.drop_duplicates("child_id").copy()
+    if unit == "child":
+        first = first.drop_duplicates("child_id")
+    first = first.copy()
     if outcome == "remand":
         first[outcome] = _remanded_cases(first, data)
     else:
@@ -130,7 +138,7 @@ def model_frame(
     cols = ["child_id", "authority_code", "birth_month", "sex", "ethnicity", "send_level",
             "care_status"]
     kids = kids.loc[:, [c for c in cols if c in kids.columns]].drop_duplicates("child_id")
-    frame = first.merge(kids, on="child_id", how="inner", validate="one_to_one")
+    frame = first.merge(kids, on="child_id", how="inner", validate="many_to_one")
     for c in ("sex", "ethnicity", "send_level", "care_status"):
         if c not in frame:
             frame[c] = "Unknown"

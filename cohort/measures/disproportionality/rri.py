@@ -529,7 +529,10 @@ def _relative_rates(out, ref, is_pop, method, level) -> pd.DataFrame:
     usable = ((out["denominator"] > 0) & (out["reference_denominator"] > 0)).to_numpy()
     a = out["numerator"].to_numpy(float)
     c = out["reference_numerator"].to_numpy(float)
-    positive = (a > 0) & (c > 0)
+    n1 = out["denominator"].to_numpy(float)
+    n2 = out["reference_denominator"].to_numpy(float)
+    # log intervals need events in both groups and not everyone in both
+    positive = (a > 0) & (c > 0) & ~((a == n1) & (c == n2))
     calc = out["calculable"].to_numpy(bool)
     if method == "katz":
         exact = np.zeros(n, dtype=bool)
