@@ -9,7 +9,9 @@ relative rate index by decision point, and regression-adjusted disparity.
 - :mod:`~cohort.measures.disproportionality.rri`: :func:`disproportionality`;
 - :mod:`~cohort.measures.disproportionality.occasions`: outcome occasions and
   the modelling frame of a decision;
-- :mod:`~cohort.measures.disproportionality.adjusted`: :func:`adjusted_disparity`.
+- :mod:`~cohort.measures.disproportionality.adjusted`: :func:`adjusted_disparity`;
+- :mod:`~cohort.measures.disproportionality.views`: the representation and
+  relative rate views of the table, for reports.
 
 Methods: METHODS.md sections 4 and 5 (``docs/methods.md``).
 """
@@ -36,6 +38,11 @@ from cohort.measures.disproportionality.stages import (
     resolve_stages,
     stage_membership,
 )
+from cohort.measures.disproportionality.views import (
+    adjusted_table,
+    relative_rate_table,
+    representation_table,
+)
 
 __all__ = [
     "ADJUSTED_COLUMNS",
@@ -48,10 +55,13 @@ __all__ = [
     "STAGES",
     "Stage",
     "adjusted_disparity",
+    "adjusted_table",
     "disproportionality",
     "model_frame",
     "occasions",
     "period_window",
+    "relative_rate_table",
+    "representation_table",
     "resolve_stages",
     "stage_membership",
 ]

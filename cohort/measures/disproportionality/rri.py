@@ -67,6 +67,8 @@ def period_window(period: PeriodLike | None, data: CohortData | None = None):
     '2022/23 to 2024/25'
     >>> period_window("2025/26 Q2")[2]
     '12 months to 2025/26 Q2'
+    >>> period_window(("2023/24 Q4", "2025/26 Q4"))[2]
+    'April 2023 to March 2026'
     """
     if period is None:
         if data is None:
@@ -78,7 +80,9 @@ def period_window(period: PeriodLike | None, data: CohortData | None = None):
         a, b = period_window(period[0]), period_window(period[1])
         if b[1] < a[0]:
             raise ValueError(f"period span {period!r} ends before it starts")
-        return a[0], b[1], f"{a[2]} to {b[2]}"
+        if all(re.fullmatch(r"\d{4}/\d{2}|\d{4}", x) for x in (a[2], b[2])):
+            return a[0], b[1], f"{a[2]} to {b[2]}"
+        return a[0], b[1], f"{a[0]:%B %Y} to {b[1]:%B %Y}"
     if isinstance(period, bool):
         raise ValueError(f"not a period: {period!r}")
     if isinstance(period, int | np.integer):

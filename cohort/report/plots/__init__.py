@@ -9,21 +9,29 @@ from __future__ import annotations
 
 from cohort.report.plots.core import forest, funnel, love, shares, survival, trend
 from cohort.report.plots.disproportionality import (
+    adjusted_findings,
+    paragraph,
     representation,
     representation_alt,
+    rri_findings,
     rri_forest,
     rri_forest_alt,
+    with_alt,
 )
 
 __all__ = [
+    "adjusted_findings",
     "forest",
     "funnel",
     "love",
+    "paragraph",
     "representation",
     "representation_alt",
+    "rri_findings",
     "rri_forest",
     "rri_forest_alt",
     "shares",
     "survival",
     "trend",
+    "with_alt",
 ]

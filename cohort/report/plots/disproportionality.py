@@ -2,9 +2,11 @@
 plot) and representation (shares of children at each stage against the
 population), each with a text alternative derived from the same table.
 
-Both take the table of :func:`cohort.disproportionality` (after disclosure
-control, suppressed cells missing) and ``ax=None``, return the Axes, and set
-no global style. The ``*_alt`` functions return the text alternative for the
+The figures take the report views of :func:`cohort.disproportionality`
+(:func:`~cohort.measures.disproportionality.relative_rate_table` and
+:func:`~cohort.measures.disproportionality.representation_table`, after
+disclosure control, suppressed cells missing) and ``ax=None``, return the
+Axes, and set no global style. The ``*_alt`` functions return the text alternative for the
 figure drawn from the same rows: what a reader who cannot see the figure
 needs to know, in numbers.
 """
@@ -16,8 +18,18 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
+from matplotlib.ticker import NullFormatter
 
-__all__ = ["representation", "representation_alt", "rri_forest", "rri_forest_alt"]
+__all__ = [
+    "adjusted_findings",
+    "paragraph",
+    "representation",
+    "representation_alt",
+    "rri_findings",
+    "rri_forest",
+    "rri_forest_alt",
+    "with_alt",
+]
 
 # Okabe-Ito (colour-blind safe)
 _PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
@@ -45,6 +57,12 @@ def _fmt(x: float) -> str:
     return f"{x:.2f}"
 
 
+def _calculable(d: pd.DataFrame) -> np.ndarray:
+    if "calculable" in d:
+        return d["calculable"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    return d["note"].isna().to_numpy()
+
+
 def _rri_rows(table: pd.DataFrame, groups) -> pd.DataFrame:
     d = table[table["group_value"] != table["reference"]]
     if groups is not None:
@@ -64,10 +82,10 @@ def rri_forest(
     Parameters
     ----------
     table : pandas.DataFrame
-        Rows of :func:`cohort.disproportionality` (``stage``,
-        ``stage_label``, ``group_value``, ``reference``, ``relative_rate``,
-        ``relative_lower``, ``relative_upper``, ``calculable``, ``reason``);
-        the reference group's rows are left out.
+        Rows of :func:`~cohort.measures.disproportionality.relative_rate_table`
+        (``stage``, ``stage_label``, ``group_value``, ``reference``,
+        ``estimate`` (the relative rate), ``lower``, ``upper``, ``note``
+        (missing where the ratio is calculable)); reference rows are left out.
     groups : list of str, optional
         Group values to draw (default all but the reference).
     ax : matplotlib Axes, optional
@@ -85,10 +103,9 @@ def rri_forest(
     Examples
     --------
     >>> import pandas as pd
-    >>> t = pd.DataFrame({"stage": ["court", "court"], "stage_label": ["Court", "Court"],
-    ...     "group_value": ["White", "Black"], "reference": "White",
-    ...     "relative_rate": [1.0, 1.6], "relative_lower": [None, 1.1],
-    ...     "relative_upper": [None, 2.3], "calculable": [True, True], "reason": [None, None]})
+    >>> t = pd.DataFrame({"stage": ["court"], "stage_label": ["Court"],
+    ...     "group_value": ["Black"], "reference": "White", "estimate": [1.6],
+    ...     "lower": [1.1], "upper": [2.3], "note": [None]})
     >>> rri_forest(t).get_xlabel()
     'Relative rate index (against White; log scale)'
     """
@@ -101,8 +118,8 @@ def rri_forest(
         _, ax = plt.subplots(figsize=(7.5, 0.55 * len(stages) * max(k, 2) / 2 + 1.6),
                              layout="constrained")
     markers = ("o", "s", "D", "^", "v", "P", "X", "*")
-    est, lo, hi = _num(d["relative_rate"]), _num(d["relative_lower"]), _num(d["relative_upper"])
-    calc = d["calculable"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    est, lo, hi = _num(d["estimate"]), _num(d["lower"]), _num(d["upper"])
+    calc = _calculable(d)
     pos = {s: len(stages) - 1 - i for i, s in enumerate(stages)}
     offsets = np.linspace(-0.3, 0.3, k) if k > 1 else np.array([0.0])
     finite_hi = hi[np.isfinite(hi) & (hi > 0)]
@@ -123,12 +140,17 @@ def rri_forest(
                     mfc=colour if calc[r] else "white", mew=1.5, ls="none")
     ax.axvline(1.0, color="black", lw=1, ls="--")
     ax.set_xscale("log")
+    lo_x, hi_x = ax.get_xlim()
+    ticks = [t for t in (0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32) if lo_x <= t <= hi_x]
+    ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_yticks([pos[s] for s in stages], [labels[s] for s in stages])
     ax.set_ylim(-0.7, len(stages) - 0.3)
     ref = str(table["reference"].iloc[0]) if len(table) else "reference"
     ax.set_xlabel(f"Relative rate index (against {ref}; log scale)")
+    drawn = {d.at[r, "group_value"] for r in range(len(d)) if np.isfinite(est[r]) and est[r] > 0}
     handles = [Line2D([], [], color=_PALETTE[i % len(_PALETTE)], marker=markers[i % len(markers)],
-                      ls="-", label=v) for i, v in enumerate(values)]
+                      ls="-", label=v) for i, v in enumerate(values) if v in drawn]
     if (~calc).any():
         handles.append(Line2D([], [], color=_GREY, marker="o", mfc="white", ls=":",
                               label="not calculable (hollow, dotted)"))
@@ -145,13 +167,12 @@ def rri_forest_alt(table: pd.DataFrame, *, groups=None) -> str:
     Examples
     --------
     >>> import pandas as pd
-    >>> t = pd.DataFrame({"stage": ["court", "court"], "stage_label": ["Court", "Court"],
-    ...     "group_value": ["White", "Black"], "reference": "White",
-    ...     "relative_rate": [1.0, 1.6], "relative_lower": [None, 1.1],
-    ...     "relative_upper": [None, 2.3], "calculable": [True, False],
-    ...     "reason": [None, "fewer than 50 children at the stage"]})
+    >>> t = pd.DataFrame({"stage": ["court"], "stage_label": ["Court"],
+    ...     "group_value": ["Black"], "reference": "White", "estimate": [1.6],
+    ...     "lower": [1.1], "upper": [2.3],
+    ...     "note": ["not calculable (fewer than 50 children at the stage)"]})
     >>> print(rri_forest_alt(t))
-    Relative rate index against White children by decision point (1 = parity). Court: Black 1.60 (95% CI 1.10 to 2.30; not calculable: fewer than 50 children at the stage).
+    Relative rate index against White children by decision point (1 = parity). Court: Black 1.60 (95% CI 1.10 to 2.30; not calculable (fewer than 50 children at the stage)).
     """
     d = _rri_rows(table, groups)
     ref = str(table["reference"].iloc[0]) if len(table) else "the reference group"
@@ -163,20 +184,18 @@ def rri_forest_alt(table: pd.DataFrame, *, groups=None) -> str:
         if rows.empty:
             continue
         items = []
-        for _, r in rows.iterrows():
-            est = pd.to_numeric(pd.Series([r["relative_rate"]]), errors="coerce").iloc[0]
-            if pd.isna(est):
+        est, lo, hi = _num(rows["estimate"]), _num(rows["lower"]), _num(rows["upper"])
+        for i, (_, r) in enumerate(rows.iterrows()):
+            if not np.isfinite(est[i]):
                 items.append(f"{r['group_value']} not shown")
                 continue
-            lo = pd.to_numeric(pd.Series([r["relative_lower"]]), errors="coerce").iloc[0]
-            hi = pd.to_numeric(pd.Series([r["relative_upper"]]), errors="coerce").iloc[0]
-            text = f"{r['group_value']} {est:.2f}"
-            if pd.notna(lo) and pd.notna(hi):
-                text += f" ({level:.0%} CI {_fmt(lo)} to {_fmt(hi)}"
-                text += ")" if bool(r.get("calculable", True)) else (
-                    f"; not calculable: {r['reason']})")
-            elif not bool(r.get("calculable", True)):
-                text += f" (not calculable: {r['reason']})"
+            text = f"{r['group_value']} {est[i]:.2f}"
+            calc = pd.isna(r.get("note")) if "calculable" not in r else bool(r["calculable"])
+            if np.isfinite(lo[i]) or np.isfinite(hi[i]):
+                text += f" ({level:.0%} CI {_fmt(lo[i])} to {_fmt(hi[i])}"
+                text += ")" if calc else f"; {r['note']})"
+            elif not calc:
+                text += f" ({r['note']})"
             items.append(text)
         parts.append(f"{labels[stage]}: " + "; ".join(items) + ".")
     return " ".join(parts)
@@ -194,8 +213,9 @@ def representation(
     Parameters
     ----------
     table : pandas.DataFrame
-        Rows of :func:`cohort.disproportionality` with ``share``,
-        ``share_lower``, ``share_upper`` and ``population_share``.
+        Rows of :func:`~cohort.measures.disproportionality.representation_table`
+        (``estimate`` is the share at the stage, ``lower``, ``upper`` its
+        interval) with ``population_share``.
     stages : list of str, optional
         Stages to draw (default all).
 
@@ -211,8 +231,8 @@ def representation(
     --------
     >>> import pandas as pd
     >>> t = pd.DataFrame({"stage": ["offence", "offence"], "stage_label": ["Offence"] * 2,
-    ...     "group_value": ["White", "Black"], "share": [0.8, 0.2], "share_lower": [0.7, 0.1],
-    ...     "share_upper": [0.9, 0.3], "population_share": [0.95, 0.05]})
+    ...     "group_value": ["White", "Black"], "estimate": [0.8, 0.2], "lower": [0.7, 0.1],
+    ...     "upper": [0.9, 0.3], "population_share": [0.95, 0.05]})
     >>> representation(t).get_xlabel()
     'Share of children (%)'
     """
@@ -233,17 +253,16 @@ def representation(
         for bi, bar in enumerate(bars):
             y = base + 0.4 - (bi + 0.5) * height
             if bar == "population":
-                v = _num(rows["population_share"].head(1))
-                if v.size and np.isfinite(v[0]):
-                    ax.barh(y, 100 * v[0], height=height, color=colours[bar])
+                v = _num(rows["population_share"])
+                if np.isfinite(v).any():
+                    ax.barh(y, 100 * np.nanmax(v), height=height, color=colours[bar])
                 continue
             if bar not in rows.index:
                 continue
-            s = _num(rows.loc[[bar], "share"])[0]
-            lo, hi = _num(rows.loc[[bar], "share_lower"])[0], _num(rows.loc[[bar],
-                                                                        "share_upper"])[0]
+            s = _num(rows.loc[[bar], "estimate"])[0]
+            lo, hi = _num(rows.loc[[bar], "lower"])[0], _num(rows.loc[[bar], "upper"])[0]
             if not np.isfinite(s):
-                ax.text(0.2, y, "[c]", va="center", fontsize=7, color=_GREY)
+                ax.text(0.3, y, "[c]", va="center", fontsize=6, color=_GREY)
                 continue
             ax.barh(y, 100 * s, height=height, color=colours[bar])
             if np.isfinite(lo) and np.isfinite(hi):
@@ -266,8 +285,8 @@ def representation_alt(table: pd.DataFrame, *, stages=None) -> str:
     --------
     >>> import pandas as pd
     >>> t = pd.DataFrame({"stage": ["offence", "offence"], "stage_label": ["Offence"] * 2,
-    ...     "group_value": ["White", "Black"], "share": [0.8, 0.2], "share_lower": [0.7, 0.1],
-    ...     "share_upper": [0.9, 0.3], "population_share": [0.95, 0.05]})
+    ...     "group_value": ["White", "Black"], "estimate": [0.8, 0.2], "lower": [0.7, 0.1],
+    ...     "upper": [0.9, 0.3], "population_share": [0.95, 0.05]})
     >>> print(representation_alt(t))
     Share of children from each group at each stage, against the population aged 10-17. White: population 95.0%; Offence 80.0%. Black: population 5.0%; Offence 20.0%.
     """
@@ -278,14 +297,191 @@ def representation_alt(table: pd.DataFrame, *, stages=None) -> str:
              "10-17."]
     for value in dict.fromkeys(d["group_value"]):
         rows = d[d["group_value"] == value].set_index("stage")
-        ps = _num(rows["population_share"].head(1))
-        items = [f"population {100 * ps[0]:.1f}%" if ps.size and np.isfinite(ps[0])
-                 else "no population count"]
+        ps = _num(rows["population_share"])
+        items = [f"population {100 * np.nanmax(ps):.1f}%" if np.isfinite(ps).any()
+                 else "population share not shown"]
         shares = []
         for s in order:
             if s in rows.index:
-                v = _num(rows.loc[[s], "share"])[0]
+                v = _num(rows.loc[[s], "estimate"])[0]
                 shares.append(f"{labels.get(s, s)} {100 * v:.1f}%" if np.isfinite(v)
                               else f"{labels.get(s, s)} not shown")
         parts.append(f"{value}: " + "; ".join(items + [", ".join(shares)]) + ".")
     return " ".join(parts)
+
+
+def _name(stage_label: str) -> str:
+    return stage_label[0].lower() + stage_label[1:] if stage_label else stage_label
+
+
+def rri_findings(table: pd.DataFrame) -> str:
+    """The relative rate index in sentences: where disparity arises, and how sure we are.
+
+    Takes the (protected, masked) :func:`~cohort.measures.disproportionality.relative_rate_table`
+    rows; suppressed ratios are not mentioned by value.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"stage": ["court", "custody"], "stage_label": ["Court outcome",
+    ...     "Custodial sentence"], "group_value": ["Black", "Black"], "reference": "White",
+    ...     "estimate": [1.35, 1.75], "lower": [1.19, 1.12], "upper": [1.55, 2.69],
+    ...     "confidence": 0.95,
+    ...     "note": [None, "not calculable (fewer than 50 children at the stage)"]})
+    >>> print(rri_findings(t))
+    Court outcome: Black children 1.35 times as likely as White children (95% CI 1.19 to 1.55). Custodial sentence: Black 1.75 (95% CI 1.12 to 2.69), not calculable (fewer than 50 children at the stage); read the interval, not the ratio.
+    """
+    if table.empty:
+        return "No relative rates to report."
+    ref = str(table["reference"].iloc[0])
+    level = float(table["confidence"].iloc[0]) if "confidence" in table else 0.95
+    labels = _stage_labels(table)
+    parts = []
+    for stage in _stage_order(table):
+        rows = table[table["stage"] == stage]
+        est, lo, hi = _num(rows["estimate"]), _num(rows["lower"]), _num(rows["upper"])
+        calc = _calculable(rows)
+        clear, small = [], []
+        for i, value in enumerate(rows["group_value"]):
+            if not np.isfinite(est[i]):
+                continue
+            ci = f"{level:.0%} CI {_fmt(lo[i])} to {_fmt(hi[i])}"
+            if calc[i] and np.isfinite(lo[i]) and (lo[i] > 1 or hi[i] < 1):
+                clear.append(f"{value} children {est[i]:.2f} times as likely as {ref} "
+                             f"children ({ci})")
+            elif not calc[i]:
+                small.append(f"{value} {est[i]:.2f} ({ci}), {rows['note'].iloc[i]}")
+        text = []
+        if clear:
+            text.append("; ".join(clear))
+        if small:
+            text.append("; ".join(small) + "; read the interval, not the ratio")
+        if not text:
+            text.append(f"no group differs clearly from {ref} children (every {level:.0%} "
+                        "interval includes 1, or the ratios are suppressed)")
+        parts.append(f"{labels[stage]}: " + ". ".join(text) + ".")
+    return " ".join(parts)
+
+
+def adjusted_findings(table: pd.DataFrame, groups=None) -> str:
+    """What adjustment changes, in sentences, from :func:`cohort.adjusted_disparity`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"model": [0, 1], "model_label": ["unadjusted", "+ gravity score"],
+    ...     "group_value": "Black", "reference": "White", "estimate": [1.97, 1.74],
+    ...     "lower": [1.30, 1.14], "upper": [2.98, 2.65], "confidence": 0.95,
+    ...     "explained_by_block": [None, 0.18], "separation": False, "sparse": False})
+    >>> print(adjusted_findings(t))
+    Black against White: odds ratio 1.97 (95% CI 1.30 to 2.98) unadjusted, 1.74 (95% CI 1.14 to 2.65) with every block; + gravity score explains 18% of the unadjusted gap.
+    """
+    if table.empty:
+        return "No model could be fitted."
+    level = float(table["confidence"].iloc[0])
+    ref = str(table["reference"].iloc[0])
+    last = int(table["model"].max())
+    parts = []
+    values = list(dict.fromkeys(table["group_value"])) if groups is None else list(groups)
+    for value in values:
+        rows = table[table["group_value"] == value].set_index("model")
+        if 0 not in rows.index:
+            continue
+        first, final = rows.loc[0], rows.loc[last]
+
+        def show(r) -> str:
+            e = float(r["estimate"])
+            if bool(r.get("separation", False)):
+                return "not estimable (separation)"
+            if not np.isfinite(e):
+                return "not shown"
+            return (f"{e:.2f} ({level:.0%} CI {_fmt(float(r['lower']))} to "
+                    f"{_fmt(float(r['upper']))})")
+
+        text = f"{value} against {ref}: odds ratio {show(first)} unadjusted"
+        lo0, hi0 = float(first["lower"]), float(first["upper"])
+        clear_gap = np.isfinite(lo0) and np.isfinite(hi0) and (lo0 > 1 or hi0 < 1)
+        if last > 0:
+            text += f", {show(final)} with every block"
+            share = pd.to_numeric(rows["explained_by_block"], errors="coerce").drop(0)
+            if not clear_gap:
+                text += "; no clear unadjusted gap to explain"
+            elif share.notna().any():
+                k = int(share.abs().idxmax())
+                verb = "explains" if share[k] > 0 else "widens the gap by"
+                text += (f"; {rows.loc[k, 'model_label']} {verb} "
+                         f"{abs(share[k]):.0%} of the unadjusted gap")
+        if bool(rows["sparse"].any()):
+            text += " (few events: unstable)"
+        parts.append(text + ".")
+    return " ".join(parts)
+
+
+class FigureWithAlt:
+    """A rendered figure that carries its text alternative into the report.
+
+    Jupyter shows the PNG; the HTML report (nbconvert's templates read the
+    ``alt`` output metadata) writes ``alt="..."`` on the ``<img>``; the
+    plain-text form is the alt text itself. The figure is closed once
+    rendered, so it is not shown twice.
+    """
+
+    def __init__(self, ax: Axes, alt: str, dpi: int = 100):
+        import io
+
+        fig = ax.figure
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight",
+                    metadata={"Software": None})
+        plt.close(fig)
+        self.png = buf.getvalue()
+        self.alt = alt
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        import base64
+
+        data = {"image/png": base64.b64encode(self.png).decode("ascii"), "text/plain": self.alt}
+        return data, {"image/png": {"alt": self.alt}}
+
+    def __repr__(self) -> str:
+        return self.alt
+
+
+def with_alt(ax: Axes, alt: str) -> FigureWithAlt:
+    """Show a figure with its text alternative (``alt`` on the report's image).
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> shown = with_alt(ax, "An empty figure.")
+    >>> shown._repr_mimebundle_()[1]
+    {'image/png': {'alt': 'An empty figure.'}}
+    """
+    return FigureWithAlt(ax, alt)
+
+
+class Paragraph:
+    """Text for a report: shown as an HTML paragraph, plain text elsewhere."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f"<p class='cohort-findings'>{html.escape(self.text)}</p>"
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def paragraph(text: str) -> Paragraph:
+    """Show generated text (e.g. :func:`rri_findings`) as a paragraph of the report.
+
+    Examples
+    --------
+    >>> paragraph("Court: Black 1.35 & more")._repr_html_()
+    "<p class='cohort-findings'>Court: Black 1.35 &amp; more</p>"
+    """
+    return Paragraph(text)
