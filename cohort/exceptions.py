@@ -56,6 +56,11 @@ class ValidationError(CohortError):
         return "\n".join(lines)
 
 
+class UsageError(CohortError):
+    """A command or function was called wrongly: a file that does not exist, an
+    argument that is not a date, an option that does not fit (exit code 2)."""
+
+
 class MappingError(CohortError):
     """A column-mapping file is malformed or does not fit the extract."""
 
