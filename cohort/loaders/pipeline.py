@@ -128,7 +128,9 @@ def _run(paths: Any, mapping: Any, extract_date: Any = None) -> dict[str, Any]:
     internal = drop_redundant(internal, tables)
     row_level = render_problems(internal, tables, main_pieces)
     public = pd.concat(
-        [x for x in (public_frame(file_problems), row_level, public_frame(join_problems)) if len(x)]
+        [x for x in (public_frame(file_problems), row_level,
+                     public_frame(join_problems).sort_values(["file", "sheet", "row"], kind="stable"))
+         if len(x)]
         or [row_level], ignore_index=True,
     )[list(PROBLEM_COLUMNS)]
     return {

@@ -103,8 +103,11 @@ def _decode(raw: RawFile, data: bytes) -> tuple[str, str] | None:
             try:
                 return data.decode(codec), label
             except UnicodeDecodeError as err:
-                raw.problem("encoding", f"starts with a {label} byte-order mark but byte "
-                            f"{data[err.start]:#04x} at line {_line_of(data, err.start)} is not {label}")
+                at = err.start + (len(bom) if codec == "utf-8-sig" else 0)
+                raw.problem("encoding", f"cannot decode: the file starts with a {label.split(' ')[0].upper()} "
+                            f"byte-order mark but byte {data[at]:#04x} at line {_line_of(data, at)} is not "
+                            f"{label.split(' ')[0].upper()} (tried the encoding its byte-order mark names); "
+                            "save the file as 'CSV UTF-8'")
                 return None
     head = data[:4096]
     if head.count(b"\x00") > len(head) // 4:
