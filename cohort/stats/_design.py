@@ -104,6 +104,8 @@ def _aliased_columns(X: np.ndarray, names: Sequence[str]) -> list[str]:
     scale = np.abs(X).max(axis=0)
     scale[scale == 0] = 1.0
     Xs = X / scale
+    if np.linalg.matrix_rank(Xs) == Xs.shape[1]:
+        return []
     aliased = []
     kept: list[int] = []
     for j in range(Xs.shape[1]):
