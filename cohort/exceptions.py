@@ -86,6 +86,11 @@ class SmallCountWarning(CohortWarning):
     """An estimate rests on very few events; read its interval, not its point."""
 
 
+class SeparationWarning(CohortWarning):
+    """A regression's maximum likelihood estimate does not exist: some covariate
+    pattern predicts the outcome perfectly, so some estimates are infinite."""
+
+
 class ApproximationWarning(CohortWarning):
     """An approximate method was used where an exact one was not possible."""
 
