@@ -11,8 +11,13 @@ and :func:`check_differencing` protect tables that overlap (a year and its
 quarters, an authority and its areas) jointly.
 
 Policies are configuration (``cohort/data/disclosure_policies.yaml``), each
-with its stated source, chosen per report run: ``"local_board"`` (counts
-below 5) and ``"research"`` (ACRO defaults, below 10, zeros disclosive).
+with its stated source, chosen per report run. Two editions of every report
+come from one switch: ``"management"`` (information for the partnership
+board, not for publication: every figure shown, the audit still written)
+and ``"publication"`` (counts below 5 suppressed with secondary suppression
+and the LP audit, for anything that leaves the partnership; formerly
+``"local_board"``). ``"research"`` applies the ACRO defaults (below 10, zeros
+disclosive) and ``"non_personal"`` serves tables that count no people.
 
 Protection criterion
 --------------------
@@ -35,6 +40,8 @@ Modules (dependencies run down the list):
 - :mod:`~cohort.disclosure.protected`: :class:`Protected`, presentation and
   audit records.
 - :mod:`~cohort.disclosure.suppression`: :func:`protect`.
+- :mod:`~cohort.disclosure.relations`: :class:`Relation`, :class:`CellRef`,
+  :class:`Together` (identities between single cells).
 - :mod:`~cohort.disclosure.linked`: :func:`protect_linked`,
   :func:`check_differencing`.
 - :mod:`~cohort.disclosure.check`: :func:`check` and the magnitude rules.
@@ -53,14 +60,18 @@ from cohort.disclosure.policies import (
     load_policy,
 )
 from cohort.disclosure.protected import Protected
+from cohort.disclosure.relations import CellRef, Relation, Together
 from cohort.disclosure.suppression import protect
 
 __all__ = [
     "AUDIT_COLUMNS",
+    "CellRef",
     "MARKER",
     "MISSING",
     "Policy",
     "Protected",
+    "Relation",
+    "Together",
     "available_policies",
     "check",
     "check_differencing",

@@ -19,7 +19,7 @@ from cohort.disclosure.tables import _build
 
 def check(
     table: pd.DataFrame | pd.Series,
-    policy: str | os.PathLike[str] | Mapping[str, Any] | Policy = "local_board",
+    policy: str | os.PathLike[str] | Mapping[str, Any] | Policy = "publication",
     name: str | None = None,
     *,
     row_total: Hashable | None = None,
@@ -28,6 +28,7 @@ def check(
     by: str | Sequence[str] | None = None,
     margin: Margin = "auto",
     implicit_margins: bool = True,
+    descriptive: Sequence[str] | None = None,
     contributors: pd.DataFrame | None = None,
     cells: str | Sequence[str] | None = None,
     value: str | None = None,
@@ -41,7 +42,7 @@ def check(
         formatted: ``[c]``, ``[x]``, empty strings and ``NaN`` in a count
         column are read as suppressed (unknown to the reader); ``"1,234"``
         and ``"12%"`` are read as numbers.
-    policy, name, row_total, col_total, within, by, margin, implicit_margins
+    policy, name, row_total, col_total, within, by, margin, implicit_margins, descriptive
         As in :func:`protect`. Totals the table does not show are known to
         the checker only when every part is shown.
     contributors : pandas.DataFrame, optional
@@ -78,16 +79,16 @@ def check(
     >>> import pandas as pd
     >>> from cohort.disclosure import protect
     >>> t = pd.DataFrame({"A": [3, 12], "B": [11, 11]}, index=["x", "y"])
-    >>> check(t, "local_board")[["check", "status", "affected_cells"]]
+    >>> check(t, "publication")[["check", "status", "affected_cells"]]
                      check status affected_cells
     0            threshold   fail            x/A
     1                zeros   pass
     2  interval_protection   pass
-    >>> check(protect(t).table, "local_board")["status"].tolist()
+    >>> check(protect(t).table, "publication")["status"].tolist()
     ['pass', 'pass', 'pass']
     """
     pol = load_policy(policy)
-    opts = _options(row_total, col_total, within, by, margin, implicit_margins)
+    opts = _options(row_total, col_total, within, by, margin, implicit_margins, descriptive)
     if name is None:
         name = str(table.name) if isinstance(table, pd.Series) and table.name is not None else "table"
     g = _Graph()

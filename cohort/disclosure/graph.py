@@ -29,6 +29,10 @@ class _Graph:
     table: list[str] = field(default_factory=list)
     keys: dict[tuple[str, Hashable], int] = field(default_factory=dict)
     lines: list[tuple[int, tuple[int, ...], str]] = field(default_factory=list)
+    #: Groups of cells that are suppressed together (one hidden hides all):
+    #: cells whose values bound each other without adding up, such as the
+    #: reoffenders and the reoffences of one cohort.
+    together: list[tuple[int, ...]] = field(default_factory=list)
 
     def add(
         self,

@@ -19,6 +19,7 @@ from cohort.disclosure.policies import (
     Mitigation,
     OnFail,
     Policy,
+    _choice,
     load_policy,
 )
 from cohort.disclosure.protected import (
@@ -29,6 +30,7 @@ from cohort.disclosure.protected import (
     _raise_if_failed,
     _record,
 )
+from cohort.disclosure.relations import Relation, Together, _relate
 from cohort.disclosure.tables import _build, _Layout, _raise_problems
 
 
@@ -64,11 +66,13 @@ def _link(g: _Graph, layouts: Mapping[str, _Layout], links: Sequence[tuple[str, 
 
 def protect_linked(
     tables: Mapping[str, pd.DataFrame | pd.Series],
-    links: Sequence[tuple[str, Sequence[str]]],
-    policy: str | os.PathLike[str] | Mapping[str, Any] | Policy = "local_board",
+    links: Sequence[tuple[str, Sequence[str]]] = (),
+    policy: str | os.PathLike[str] | Mapping[str, Any] | Policy = "publication",
     *,
     options: Mapping[str, Mapping[str, Any]] | None = None,
     unpublished: Collection[str] = (),
+    relations: Sequence[Relation] = (),
+    together: Sequence[Together] = (),
     mitigation: Mitigation | None = None,
     estimate: EstimateScale = "proportion",
     percent_decimals: int | None = None,
@@ -89,12 +93,20 @@ def protect_linked(
     policy : str, path, mapping or Policy
         One policy for all the tables.
     options : mapping of str to mapping, optional
-        Per-table structure arguments of :func:`protect` (``row_total``,
-        ``col_total``, ``within``, ``by``, ``margin``, ``implicit_margins``).
+        Per-table arguments of :func:`protect` (``row_total``,
+        ``col_total``, ``within``, ``by``, ``margin``, ``implicit_margins``,
+        ``descriptive``, and ``estimate`` to override the scale for one table).
     unpublished : collection of str
         Tables that are never shown but whose relation matters (e.g. the
         quarter that a rolling year and the other quarters would reveal). Their
         cells are unknown to the reader; small ones are protected like any other.
+    relations : sequence of Relation
+        Identities between single cells of long tables (within one table or
+        across tables): ``whole = sum(parts)``, exactly or with an unpublished
+        remainder (see :class:`~cohort.disclosure.relations.Relation`).
+    together : sequence of Together
+        Cells that bound each other without adding up and are suppressed
+        together (see :class:`~cohort.disclosure.relations.Together`).
     mitigation, estimate, percent_decimals, on_fail
         As in :func:`protect`.
 
@@ -116,6 +128,21 @@ def protect_linked(
     [['20', '11', '31'], ['[c]', '[c]', '12'], ['[c]', '[c]', '19']]
 
     Q2 is suppressed too: otherwise H1 - Q2 would give Q1's hidden cells.
+
+    Cells of one long table can be related too: here the "all" block is the
+    sum of the "girls" and "boys" blocks, so hiding the 3 girls alone is not
+    enough (all - boys would give it back):
+
+    >>> from cohort.disclosure import CellRef, Relation
+    >>> t = pd.DataFrame({"group": ["all", "all", "girls", "girls", "boys", "boys"],
+    ...                   "category": ["in ETE", "not in ETE"] * 3,
+    ...                   "numerator": [30, 20, 3, 9, 27, 11], "denominator": [50, 50, 12, 12, 38, 38]})
+    >>> cell = lambda g, c, col="numerator": CellRef("ete", {"group": g, "category": c}, col)
+    >>> rel = [Relation(cell("all", c, col), [cell("girls", c, col), cell("boys", c, col)])
+    ...        for c in ("in ETE", "not in ETE") for col in ("numerator", "denominator")]
+    >>> out = protect_linked({"ete": t}, relations=rel)["ete"]
+    >>> out.table["numerator"].tolist()
+    ['30', '20', '[c]', '[c]', '[c]', '[c]']
     """
     pol = load_policy(policy)
     mit, pct = _presentation_args(pol, mitigation, estimate, percent_decimals, on_fail)
@@ -125,13 +152,17 @@ def protect_linked(
         raise ValueError(f"options/unpublished name tables not given: {unknown}; tables: {list(tables)}")
     g = _Graph()
     layouts: dict[str, _Layout] = {}
+    scales: dict[str, str] = {}
     for tname, t in tables.items():
         o = dict(options.get(tname, {}))
+        scales[tname] = o.pop("estimate", estimate)
+        _choice("estimate", scales[tname], EstimateScale)
         bad = sorted(set(o) - set(_OPTION_KEYS))
         if bad:
             raise ValueError(f"options for {tname!r}: unknown keys {bad}; valid: {list(_OPTION_KEYS)}")
         opts = _options(o.get("row_total"), o.get("col_total"), o.get("within", "auto"), o.get("by"),
-                        o.get("margin", "auto"), o.get("implicit_margins", True))
+                        o.get("margin", "auto"), o.get("implicit_margins", True),
+                        o.get("descriptive"))
         start = len(g.values)
         layouts[tname] = _build(g, tname, t, opts, pol, "protect")
         if tname in unpublished:
@@ -139,10 +170,11 @@ def protect_linked(
                 if g.state[i] == "shown":
                     g.state[i], g.check[i] = "hidden", "positive"
     _link(g, layouts, links)
+    _relate(g, layouts, relations, together)
     sol = _solve(g, pol, mit)
     published = [k for k in tables if k not in unpublished]
     results = {
-        k: _finish(layouts[k], g, sol, pol, mit, estimate, pct, [x for x in tables if x != k])
+        k: _finish(layouts[k], g, sol, pol, mit, scales[k], pct, [x for x in tables if x != k])
         for k in published
     }
     if on_fail == "raise":
@@ -208,7 +240,8 @@ def check_differencing(
     for tname, t in (unpublished or {}).items():
         o = dict((options or {}).get(tname, {}))
         opts = _options(o.get("row_total"), o.get("col_total"), o.get("within", "auto"), o.get("by"),
-                        o.get("margin", "auto"), o.get("implicit_margins", True))
+                        o.get("margin", "auto"), o.get("implicit_margins", True),
+                        o.get("descriptive"))
         start = len(g.values)
         layouts[tname] = _build(g, tname, t, opts, pol, "protect")
         for i in range(start, len(g.values)):

@@ -128,6 +128,8 @@ def _solve(g: _Graph, policy: Policy, mitigation: str) -> _Solution:
     if mitigation == "round":
         return _Solution(primary, np.zeros(n, bool), np.zeros(n, bool), nan, nan.copy(), [],
                          _round_graph(g, policy.round_base))
+    if mitigation == "none":  # management edition: nothing hidden, the primaries only counted
+        return _Solution(primary, np.zeros(n, bool), np.zeros(n, bool), nan, nan.copy(), [], None)
     suppressed = np.zeros(n, bool)
     for i in primary:
         suppressed[i] = bool(shown[i])
@@ -181,6 +183,12 @@ def _solve(g: _Graph, policy: Policy, mitigation: str) -> _Solution:
                     if c is not None:
                         add(c)
                         changed = True
+            for group in g.together:
+                if any(suppressed[c] for c in group):
+                    for c in group:
+                        if shown[c] and not suppressed[c]:
+                            add(c)
+                            changed = True
 
     def escalate(p: int) -> int | None:
         seen_lines: set[int] = set()

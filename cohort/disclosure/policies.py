@@ -36,14 +36,28 @@ AUDIT_COLUMNS: tuple[str, ...] = (
 
 Comparison = Literal["below", "at_or_below"]
 ZeroRule = Literal["safe", "attribute", "disclosive"]
-Mitigation = Literal["suppress", "round"]
+Mitigation = Literal["suppress", "round", "none"]
+Edition = Literal["management", "publication"]
 Margin = Literal["auto", "denominator", "rates", "sum"]
 EstimateScale = Literal["proportion", "percent", "rate"]
 OnFail = Literal["raise", "audit"]
 
 _TIDY_FIXED = ("numerator", "denominator", "confidence")
 _ESTIMATE_COLUMNS = ("estimate", "lower", "upper")
-_OPTION_KEYS = ("row_total", "col_total", "within", "by", "margin", "implicit_margins")
+_OPTION_KEYS = ("row_total", "col_total", "within", "by", "margin", "implicit_margins", "descriptive")
+
+#: Numeric columns of the package's measure tables that describe a row rather
+#: than count or derive from its numerator: shown as given, never suppressed.
+DESCRIPTIVE_COLUMNS: tuple[str, ...] = (
+    "population_year", "cohorts", "neighbours", "per", "target", "phi", "tau2",
+    "alert_lower", "alert_upper", "alarm_lower", "alarm_upper", "kpi_number",
+)
+
+#: Labels that announce a total line (compared case-insensitively with a label's start).
+TOTAL_WORDS: tuple[str, ...] = ("total", "all")
+
+#: Former names of shipped policies, still accepted by :func:`load_policy`.
+ALIASES: dict[str, str] = {"local_board": "publication"}
 
 
 def _choice(name: str, value: Any, options: Any) -> None:
@@ -82,8 +96,9 @@ class Policy:
     rate_min_numerator, rate_min_denominator : int
         Rates, percentages and interval limits are hidden when the numerator
         or the denominator is below these.
-    mitigation : {"suppress", "round"}
-        Default mitigation of :func:`protect`.
+    mitigation : {"suppress", "round", "none"}
+        Default mitigation of :func:`protect`; ``"none"`` shows every figure
+        (the management edition) and only records the audit.
     round_base : int
         Rounding base when ``mitigation="round"``.
     percent_decimals : {0, 1}
@@ -95,10 +110,17 @@ class Policy:
         ``safe_pratio_p``), used by :func:`check` with contributor data.
     description : str
         What the policy is for.
+    edition : {"management", "publication"}
+        ``"management"``: information for the partnership that is not
+        published, every figure shown (``mitigation`` must be ``"none"``);
+        ``"publication"``: anything that leaves the partnership.
+    marking : str
+        The line printed on every page and sheet of a report made under the
+        policy (e.g. "Management information: not for publication").
 
     Examples
     --------
-    >>> p = load_policy("local_board")
+    >>> p = load_policy("publication")
     >>> p.threshold, p.unsafe_if, p.unsafe(4), p.unsafe(5), p.unsafe(0)
     (5, 'below', True, False, False)
     """
@@ -119,6 +141,8 @@ class Policy:
     nk_k: float
     p_ratio: float
     description: str = ""
+    edition: Edition = "publication"
+    marking: str = ""
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -130,6 +154,7 @@ class Policy:
             ("unsafe_if", Comparison),
             ("zeros", ZeroRule),
             ("mitigation", Mitigation),
+            ("edition", Edition),
         ):
             try:
                 _choice(attr, getattr(self, attr), options)
@@ -149,6 +174,8 @@ class Policy:
             problems.append(f"nk_k must be in (0, 1], got {self.nk_k!r}")
         if not (isinstance(self.p_ratio, (int, float)) and 0 <= self.p_ratio < 1):
             problems.append(f"p_ratio must be in [0, 1), got {self.p_ratio!r}")
+        if (self.edition == "management") != (self.mitigation == "none"):
+            problems.append("a management edition has mitigation 'none', and only a management edition does")
         if problems:
             raise ValueError(f"invalid disclosure policy {self.name!r}: " + "; ".join(problems))
 
@@ -175,6 +202,9 @@ class Policy:
         'Counts below 10 and zeros are shown as [c]; ...'
         """
         cmp = "below" if self.unsafe_if == "below" else "at or below"
+        if self.edition == "management":
+            return (f"Management information: every figure is shown, counts {cmp} {self.threshold} "
+                    f"included; not for publication. Policy: {self.name}.")
         what = f"Counts {cmp} {self.threshold}"
         if self.zeros == "disclosive":
             what += " and zeros"
@@ -203,12 +233,12 @@ def available_policies() -> list[str]:
     Examples
     --------
     >>> available_policies()
-    ['local_board', 'non_personal', 'research']
+    ['management', 'non_personal', 'publication', 'research']
     """
     return sorted(_packaged_policies())
 
 
-def load_policy(policy: str | os.PathLike[str] | Mapping[str, Any] | Policy = "local_board") -> Policy:
+def load_policy(policy: str | os.PathLike[str] | Mapping[str, Any] | Policy = "publication") -> Policy:
     """Read a disclosure-control policy.
 
     Parameters
@@ -217,8 +247,9 @@ def load_policy(policy: str | os.PathLike[str] | Mapping[str, Any] | Policy = "l
         The name of a shipped policy (:func:`available_policies`), the path of
         a YAML file holding one policy, a mapping of the policy's fields, or a
         :class:`Policy` (returned unchanged). A file or mapping may say
-        ``extends: local_board`` to start from a shipped policy; it must give
-        ``name`` and ``source``.
+        ``extends: publication`` to start from a shipped policy; it must give
+        ``name`` and ``source``. ``"local_board"``, the former name of
+        ``"publication"``, is still accepted.
 
     Returns
     -------
@@ -235,7 +266,9 @@ def load_policy(policy: str | os.PathLike[str] | Mapping[str, Any] | Policy = "l
     --------
     >>> load_policy("research").threshold
     10
-    >>> p = load_policy({"extends": "local_board", "name": "strict", "source": "board minute 12",
+    >>> load_policy("management").edition, load_policy("publication").edition
+    ('management', 'publication')
+    >>> p = load_policy({"extends": "publication", "name": "strict", "source": "board minute 12",
     ...                  "unsafe_if": "at_or_below"})
     >>> p.unsafe(5), p.unsafe(6)
     (True, False)
@@ -243,6 +276,8 @@ def load_policy(policy: str | os.PathLike[str] | Mapping[str, Any] | Policy = "l
     if isinstance(policy, Policy):
         return policy
     packaged = _packaged_policies()
+    if isinstance(policy, str) and policy in ALIASES:
+        policy = ALIASES[policy]
     if isinstance(policy, Mapping):
         spec = dict(policy)
     elif isinstance(policy, str) and policy in packaged:
@@ -261,6 +296,7 @@ def load_policy(policy: str | os.PathLike[str] | Mapping[str, Any] | Policy = "l
     else:
         raise ValueError(f"policy must be a name, a path, a mapping or a Policy, got {type(policy).__name__}")
     base = spec.pop("extends", None)
+    base = ALIASES.get(base, base) if isinstance(base, str) else base
     if base is not None:
         if base not in packaged:
             raise ValueError(
@@ -269,7 +305,8 @@ def load_policy(policy: str | os.PathLike[str] | Mapping[str, Any] | Policy = "l
         spec = {**packaged[base], **spec}
     valid = [f.name for f in fields(Policy)]
     unknown = sorted(set(spec) - set(valid))
-    missing = [f.name for f in fields(Policy) if f.name not in spec and f.name != "description"]
+    optional = ("description", "edition", "marking")
+    missing = [f.name for f in fields(Policy) if f.name not in spec and f.name not in optional]
     if unknown or missing:
         parts = []
         if unknown:

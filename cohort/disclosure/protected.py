@@ -110,6 +110,9 @@ class Protected:
         """A sentence for under the table: the policy and the outcome of the checks."""
         checks = {"pass": "all disclosure checks passed", "review": "disclosure checks need review",
                   "fail": "DISCLOSURE CHECKS FAILED"}[self.status]
+        if self.mitigation == "none":
+            small = int(self.audit.loc[self.audit["check"] == "threshold", "n_affected"].sum())
+            return f"{self.policy.describe()} {small} counts below the threshold are shown."
         rounding = f" Counts are rounded to the nearest {self.policy.round_base}." if self.mitigation == "round" else ""
         return f"{self.policy.describe()}{rounding} {self.n_suppressed} cells suppressed; {checks}."
 
@@ -157,6 +160,8 @@ def _present(lay: _Layout, g: _Graph, sol: _Solution, policy: Policy, mitigation
             reason = "numerator-suppressed"
         elif sol.rounded is not None and policy.unsafe(nv):
             reason = "rounding"
+        elif mitigation == "none":
+            reason = ""
         elif nv < policy.rate_min_numerator or (dn is not None and dv < policy.rate_min_denominator):
             reason = "small-base"
         if reason:
@@ -188,6 +193,13 @@ def _audit_protect(lay: _Layout, g: _Graph, sol: _Solution, policy: Policy, miti
     cmp = "below" if policy.unsafe_if == "below" else "at or below"
     rec = []
     thr = [i for i in mine if sol.primary.get(i) == "threshold"]
+    if mitigation == "none":
+        small = [i for i in thr if g.state[i] == "shown"]
+        rec.append(_record(
+            name, "threshold", "pass", policy, n_cells, 0, [g.label[i] for i in small], "none",
+            f"management edition, not for publication: every figure shown, {len(small)} counts {cmp} "
+            f"{policy.threshold} included"))
+        return pd.DataFrame(rec, columns=list(AUDIT_COLUMNS))
     act = "suppressed" if mitigation == "suppress" else f"rounded to base {policy.round_base}"
     rec.append(_record(
         name, "threshold", "pass", policy, n_cells, n_supp, [g.label[i] for i in thr],
@@ -283,16 +295,24 @@ def _raise_if_failed(results: Mapping[str, Protected]) -> None:
 
 
 def _options(row_total: Hashable | None, col_total: Hashable | None, within: str | None,
-             by: str | Sequence[str] | None, margin: str, implicit_margins: bool) -> dict[str, Any]:
+             by: str | Sequence[str] | None, margin: str, implicit_margins: bool,
+             descriptive: Sequence[str] | None = None) -> dict[str, Any]:
     _choice("margin", margin, Margin)
+    if isinstance(descriptive, str):
+        descriptive = [descriptive]
     return {"row_total": row_total, "col_total": col_total, "within": within, "by": by,
-            "margin": margin, "implicit_margins": bool(implicit_margins)}
+            "margin": margin, "implicit_margins": bool(implicit_margins),
+            "descriptive": None if descriptive is None else list(descriptive)}
 
 
 def _presentation_args(policy: Policy, mitigation: str | None, estimate: str, percent_decimals: int | None,
                        on_fail: str) -> tuple[str, int]:
     mit = policy.mitigation if mitigation is None else mitigation
     _choice("mitigation", mit, Mitigation)
+    if (mit == "none") != (policy.edition == "management"):
+        raise ValueError(
+            f"mitigation={mit!r} does not fit policy {policy.name!r} ({policy.edition} edition): "
+            "only a management edition shows every figure (mitigation 'none'), and it never suppresses")
     _choice("estimate", estimate, EstimateScale)
     _choice("on_fail", on_fail, OnFail)
     pct = policy.percent_decimals if percent_decimals is None else percent_decimals

@@ -30,7 +30,7 @@ from cohort.disclosure.tables import _build
 
 def protect(
     table: pd.DataFrame | pd.Series,
-    policy: str | os.PathLike[str] | Mapping[str, Any] | Policy = "local_board",
+    policy: str | os.PathLike[str] | Mapping[str, Any] | Policy = "publication",
     name: str | None = None,
     *,
     row_total: Hashable | None = None,
@@ -39,6 +39,7 @@ def protect(
     by: str | Sequence[str] | None = None,
     margin: Margin = "auto",
     implicit_margins: bool = True,
+    descriptive: Sequence[str] | None = None,
     mitigation: Mitigation | None = None,
     estimate: EstimateScale = "proportion",
     percent_decimals: int | None = None,
@@ -55,7 +56,7 @@ def protect(
         ``numerator``, ``denominator``, ``estimate``, ``lower``, ``upper``,
         ``method``, ``confidence``). Never modified.
     policy : str, path, mapping or Policy
-        See :func:`load_policy`; ``"local_board"`` by default.
+        See :func:`load_policy`; ``"publication"`` by default.
     name : str, optional
         Table name for the audit (the Series name, else ``"table"``).
     row_total, col_total : label, optional
@@ -78,17 +79,25 @@ def protect(
         more rows has one denominator that its numerators do not exceed,
         ``"rates"`` otherwise, and ``"sum"`` without a denominator column.
         The audit's ``structure`` record says which was used.
+    descriptive : list of str, optional
+        Long tables: numeric columns that describe a row (a population year,
+        the number of cohorts pooled) and are shown as given, neither counts
+        nor derived from the numerator. Default
+        :data:`~cohort.disclosure.policies.DESCRIPTIVE_COLUMNS`. Every other
+        numeric column after the grouping columns is treated as derived from
+        the row's numerator and hidden with it.
     implicit_margins : bool
         Treat the totals a table does not show (row and column sums, the
         totals of a rate block) as known to the reader, because they are
         usually published elsewhere in a report; only totals that are
         themselves safe are assumed known. Set ``False`` only when no total is
         published anywhere.
-    mitigation : {"suppress", "round"}, optional
+    mitigation : {"suppress", "round", "none"}, optional
         Default from the policy. ``"round"`` rounds counts half up to the
         policy's base instead of suppressing them; totals are recomputed from
         the rounded cells (the ACRO convention) and rates on unsafe
-        numerators are hidden.
+        numerators are hidden. ``"none"`` (the management edition, and only
+        it) shows every figure; the audit still counts the small ones.
     estimate : {"proportion", "percent", "rate"}
         Scale of ``estimate``, ``lower`` and ``upper`` in a long table:
         a proportion (shown as a percentage), a percentage, or a rate (shown
@@ -140,7 +149,7 @@ def protect(
     >>> import pandas as pd
     >>> t = pd.DataFrame({"Custody": [3, 11, 14], "Community": [11, 11, 22],
     ...                   "Total": [14, 22, 36]}, index=["In care", "Not in care", "Total"])
-    >>> p = protect(t, "local_board", name="outcomes", row_total="Total", col_total="Total")
+    >>> p = protect(t, "publication", name="outcomes", row_total="Total", col_total="Total")
     >>> p.table
                 Custody Community Total
     In care         [c]       [c]    14
@@ -154,10 +163,16 @@ def protect(
     1                zeros   pass           0
     2            secondary   pass           3
     3  interval_protection   pass           0
+
+    The management edition shows every figure and records how many are small:
+
+    >>> m = protect(t, "management", name="outcomes", row_total="Total", col_total="Total")
+    >>> m.table.iat[0, 0], m.n_suppressed, m.audit["message"].iloc[0]
+    ('3', 0, 'management edition, not for publication: every figure shown, 1 counts below 5 included')
     """
     pol = load_policy(policy)
     mit, pct = _presentation_args(pol, mitigation, estimate, percent_decimals, on_fail)
-    opts = _options(row_total, col_total, within, by, margin, implicit_margins)
+    opts = _options(row_total, col_total, within, by, margin, implicit_margins, descriptive)
     if name is None:
         name = str(table.name) if isinstance(table, pd.Series) and table.name is not None else "table"
     g = _Graph()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -14,12 +15,15 @@ from cohort.disclosure.graph import _Graph, _safe
 from cohort.disclosure.policies import (
     _ESTIMATE_COLUMNS,
     _TIDY_FIXED,
+    DESCRIPTIVE_COLUMNS,
     MARKER,
     MISSING,
+    TOTAL_WORDS,
     Margin,
     Policy,
     _choice,
 )
+from cohort.exceptions import DisclosureWarning
 
 
 @dataclass
@@ -90,6 +94,8 @@ def _build_wide(g: _Graph, name: str, table: pd.DataFrame | pd.Series, opts: Map
         for j, c in enumerate(cols):
             node[(i, j)] = g.add(vals[i, j], "shown", "full", str(r) if series else f"{r}/{c}", name,
                                  key=(r,) if series else (r, c))
+    if mode == "protect":
+        _undeclared_totals_wide(name, rows, cols, vals, ri, ci, series)
     int_rows = [i for i in range(len(rows)) if i != ri]
     int_cols = [j for j in range(len(cols)) if j != ci]
     # Implied totals are assumed known only as a family: if one row total is
@@ -133,6 +139,68 @@ def _build_wide(g: _Graph, name: str, table: pd.DataFrame | pd.Series, opts: Map
     return _Layout(name, "wide", frame, table, node, {}, set(), dict(opts), {})
 
 
+def _looks_like_total(label: Hashable) -> bool:
+    text = str(label).strip().lower()
+    return any(text == w or text.startswith(w + " ") for w in TOTAL_WORDS)
+
+
+def _undeclared_totals_wide(name: str, rows: list, cols: list, vals: np.ndarray, ri: int | None,
+                            ci: int | None, series: bool) -> None:
+    """Refuse a row or column labelled as a total that was not declared; warn
+    about one that equals the sum of the others."""
+    labelled = [f"row {r!r} (row_total={r!r})" for i, r in enumerate(rows) if i != ri and _looks_like_total(r)]
+    if not series:
+        labelled += [f"column {c!r} (col_total={c!r})" for j, c in enumerate(cols)
+                     if j != ci and _looks_like_total(c)]
+    if labelled:
+        raise ValueError(
+            f"table {name!r}: {', '.join(labelled)} looks like a total but is not declared as one; a "
+            "total protected as an ordinary cell lets a reader subtract the others from it. Declare it "
+            "with the argument in brackets, or rename it if it is not a total")
+    if not np.all(np.isfinite(vals)):
+        return
+    found = []
+    for axis, labels, skip in ((0, rows, ri), (1, cols, ci)):
+        if axis == 1 and series:
+            continue
+        inner = [k for k in range(len(labels)) if k != skip]
+        if len(inner) < 3:
+            continue
+        m = vals if axis == 0 else vals.T
+        tot = m[inner].sum(axis=0)
+        for k in inner:
+            if np.allclose(m[k] * 2, tot) and m[k].sum() > 0:
+                found.append(f"{'row' if axis == 0 else 'column'} {labels[k]!r}")
+    if found:
+        warnings.warn(
+            f"table {name!r}: {', '.join(found)} equals the sum of the others; if it is a total, declare "
+            "it with row_total=/col_total= so that it is protected as one", DisclosureWarning, stacklevel=5)
+
+
+def _undeclared_totals_long(name: str, df: pd.DataFrame, within: str, blocks: Mapping[tuple, list[int]],
+                            num: np.ndarray, den: np.ndarray, has_den: bool) -> None:
+    """Warn when a category labelled as a total equals the sum of its block's other rows."""
+    found = []
+    for rows_ in blocks.values():
+        for r in rows_:
+            label = df[within].iat[r]
+            if not _looks_like_total(label):
+                continue
+            others = [x for x in rows_ if x != r]
+            if len(others) < 2:
+                continue
+            same_num = math.isclose(num[r], float(np.sum(num[others])))
+            same_den = (not has_den) or math.isclose(den[r], float(np.sum(den[others])))
+            if same_num and same_den and num[r] > 0:
+                found.append(str(label))
+    if found:
+        warnings.warn(
+            f"table {name!r}: the row(s) {sorted(set(found))} of {within!r} add up the other rows of their "
+            "block but are protected as ordinary cells, so a reader could subtract; protect them with "
+            "protect_linked and a Relation (whole = sum of parts), or leave them out",
+            DisclosureWarning, stacklevel=5)
+
+
 def _label_position(labels: list[Hashable], label: Hashable | None, arg: str, what: str) -> int | None:
     if label is None:
         return None
@@ -167,7 +235,8 @@ def _build_long(g: _Graph, name: str, df: pd.DataFrame, opts: Mapping[str, Any],
     if margin in ("denominator", "rates") and not has_den:
         raise ValueError(f"margin={margin!r} needs a 'denominator' column")
     key_cols = by + ([within] if within is not None else [])
-    skip = set(key_cols) | set(_TIDY_FIXED)
+    descriptive = opts.get("descriptive")
+    skip = set(key_cols) | set(_TIDY_FIXED) | set(DESCRIPTIVE_COLUMNS if descriptive is None else descriptive)
     derived_cols = [
         c for c in cols
         if c not in skip and (
@@ -278,6 +347,8 @@ def _build_long(g: _Graph, name: str, df: pd.DataFrame, opts: Mapping[str, Any],
                                      _safe(policy, nsum))
                     g.line(ctot, comps)
                     g.line(dtot, [ntot, ctot])
+    if mode == "protect" and within is not None:
+        _undeclared_totals_long(name, df, within, blocks, num, den, has_den)
     if dups:
         raise ValueError(f"{within!r} repeats a value within a block: {dups[:10]}; pass by= to say what a block is")
     derived: dict[tuple[int, int], tuple[int, int | None]] = {}
