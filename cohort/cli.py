@@ -7,7 +7,7 @@ Examples
     cohort demo                                   # synthetic store + every report
     cohort validate extract.xlsx --mapping data_dictionary/mappings/childview.yaml
     cohort ingest extract.xlsx --mapping childview.yaml --store store/
-    cohort run --store store/ --quarters "2025/26 Q4" --jobs 2
+    cohort run --store store/ --quarters "2025/26 Q4" --jobs 2 --editions management publication
     cohort dictionary                             # re-render data_dictionary/README.md
 """
 
@@ -54,6 +54,25 @@ def _refuse_real_store(path: Path) -> None:
                          "cohort demo never replaces it: choose another --store")
 
 
+def _editions(args: argparse.Namespace, default: list[str]) -> list[str]:
+    """The editions asked for with --policy (repeatable) and --editions, in order."""
+    chosen: list[str] = []
+    for group in (args.policy or [], args.editions or []):
+        for item in group:
+            chosen += [x for x in str(item).replace(",", " ").split() if x]
+    return chosen or default
+
+
+def _add_editions(parser: argparse.ArgumentParser, default: list[str]) -> None:
+    parser.add_argument(
+        "--policy", action="append", metavar="POLICY",
+        help="disclosure policy of one edition; repeat for several (management: every figure, "
+             "not for publication; publication: small counts suppressed; research; or a policy "
+             f".yaml file). Default: {' and '.join(default)}")
+    parser.add_argument("--editions", nargs="+", metavar="POLICY",
+                        help="the editions at once, e.g. --editions management publication")
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from cohort import batch, synthetic
     from cohort.privacy import identifiers_from, scan_outputs
@@ -68,9 +87,11 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     write_store(data, args.store, overwrite=True)
     print(f"Store written to {args.store} (fingerprint {data.fingerprint()})")
     quarters = [args.quarter] if args.quarter else None
+    editions = _editions(args, ["management", "publication"])
+    print(f"Editions: {', '.join(editions)}")
     manifest = batch.run(
         _available(args.notebooks), quarters=quarters, store=args.store, output=args.output,
-        jobs=args.jobs, force=args.force,
+        jobs=args.jobs, force=args.force, policies=editions,
     )
     print(batch.summarise(manifest))
     disclosure = [r for r in manifest.get("disclosure", []) if isinstance(r, dict)] if "disclosure" in manifest else []
@@ -94,7 +115,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     manifest = batch.run(
         _available(args.notebooks), authorities=args.authorities, quarters=args.quarters,
         store=args.store, output=args.output, jobs=args.jobs, force=args.force,
-        scheduler=args.scheduler,
+        scheduler=args.scheduler, policies=_editions(args, ["management"]),
     )
     print(batch.summarise(manifest))
     return 1 if (manifest["status"] == "failed").any() else 0
@@ -233,6 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--notebooks", nargs="*", default=None)
     d.add_argument("--jobs", type=int, default=2)
     d.add_argument("--force", action="store_true", help="rerun reports whose inputs have not changed")
+    _add_editions(d, ["management", "publication"])
     d.set_defaults(func=_cmd_demo)
 
     r = sub.add_parser("run", help="run report notebooks for authorities x quarters")
@@ -244,6 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--jobs", type=int, default=2)
     r.add_argument("--force", action="store_true")
     r.add_argument("--scheduler", default=None, help="Dask scheduler address (optional)")
+    _add_editions(r, ["management"])
     r.set_defaults(func=_cmd_run)
 
     extract_help = ("the day the extract was taken, yyyy-mm-dd (default: the mapping's extract_date, "

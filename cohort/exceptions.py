@@ -95,5 +95,9 @@ class ApproximationWarning(CohortWarning):
     """An approximate method was used where an exact one was not possible."""
 
 
+class DisclosureWarning(CohortWarning):
+    """A table may not be protected as the caller meant (e.g. an undeclared total)."""
+
+
 class DataQualityWarning(CohortWarning):
     """Rows were moved to the attrition log or values were recoded."""
