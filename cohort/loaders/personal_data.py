@@ -57,7 +57,7 @@ def resolve_key(key: str | bytes | None) -> bytes | None:
     return key.encode("utf-8") if isinstance(key, str) else bytes(key)
 
 
-def pseudonymise(values: pd.Series, key: str | bytes) -> pd.Series:
+def pseudonymise(values: pd.Series, key: str | bytes, cache: dict[str, str] | None = None) -> pd.Series:
     """Replace identifiers by a keyed hash: HMAC-SHA256 of the text, first 16 hex digits.
 
     The same value and key always give the same pseudonym, so joins between
@@ -72,6 +72,10 @@ def pseudonymise(values: pd.Series, key: str | bytes) -> pd.Series:
         Identifiers (compared as text).
     key : str or bytes
         The secret key (keep it out of the repository and the store).
+    cache : dict, optional
+        Pseudonyms already computed with this key (value -> pseudonym), shared
+        between the columns of one extract so that an identifier in several
+        tables is hashed once; filled as values are hashed.
 
     Returns
     -------
@@ -89,7 +93,15 @@ def pseudonymise(values: pd.Series, key: str | bytes) -> pd.Series:
     """
     hasher = _keyed_hasher(key.encode("utf-8") if isinstance(key, str) else bytes(key))
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    hashed = np.array([hasher(str(v)) for v in np.asarray(uniques, dtype=object)] + [np.nan], dtype=object)
+    memo = {} if cache is None else cache
+    out = []
+    for v in np.asarray(uniques, dtype=object):
+        text = str(v)
+        h = memo.get(text)
+        if h is None:
+            h = memo[text] = hasher(text)
+        out.append(h)
+    hashed = np.array([*out, np.nan], dtype=object)
     # code -1 (missing) picks the trailing NaN
     return as_text(pd.Series(hashed[codes], index=values.index))
 

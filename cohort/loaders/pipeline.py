@@ -292,11 +292,12 @@ def load_extract(
             DataQualityWarning, stacklevel=2,
         )
     out: dict[str, pd.DataFrame] = {}
+    pseudonyms: dict[str, str] = {}  # one hash per identifier, whichever tables hold it
     for name, t in tables.items():
         df = t.typed.loc[~rejected[name], list(t.schema.field_names)].reset_index(drop=True)
         if kb is not None:
             for col in t.schema.identifiers:
-                df[col] = pseudonymise(df[col], kb)
+                df[col] = pseudonymise(df[col], kb, cache=pseudonyms)
         out[name] = df
     join_files = set(meta["joins"])
     own = log[~(log["file"] + log["sheet"].map(lambda s: f"!{s}" if s else "")).isin(join_files)]

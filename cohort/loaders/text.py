@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
+import numpy as np
 import pandas as pd
 
 from cohort.dictionary import YEARMONTH_PATTERN
@@ -70,6 +71,12 @@ def parse(kind: str, s: pd.Series, fmt: str) -> pd.Series:
         t, f = low.isin(TRUE_VALUES), low.isin(FALSE_VALUES)
         return pd.Series(t.to_numpy(), index=s.index, dtype="boolean").mask(~(t | f))
     if kind == "date":
+        # an extract holds few distinct dates (a few thousand in five years): parse each once
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        if len(uniques) < len(s) // 2:
+            parsed = parse("date", pd.Series(np.asarray(uniques, dtype=object), dtype=object), fmt)
+            values = np.append(parsed.to_numpy(), np.datetime64("NaT"))
+            return pd.Series(values[codes], index=s.index, dtype="datetime64[ns]")
         out = pd.to_datetime(s, format=fmt, errors="coerce")
         for iso in ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S"):
             todo = out.isna() & s.notna()

@@ -283,6 +283,16 @@ def _cut(data, day: dt.date) -> dict[str, pd.DataFrame]:
     return {"children": children, "offences": off, "interventions": inter, "victims": vic.copy()}
 
 
+#: Real codes for any further synthetic authorities (Merseyside and its neighbours).
+_MORE = ["E08000011", "E08000012", "E08000013", "E06000006", "E06000007", "E06000049", "E06000050"]
+
+
+def _gss_of(code: str) -> str:
+    if code in GSS:
+        return GSS[code]
+    return _MORE[(int(code[1:]) - 3) % len(_MORE)]
+
+
 def _inverse(mapping, table: str, column: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for code, value in mapping.tables[table].recode.get(column, {}).items():
@@ -305,12 +315,15 @@ def _birth_dates(months: pd.Series, ids: pd.Series) -> pd.Series:
     return pd.to_datetime(months + "-" + day.astype(str).str.zfill(2), format="%Y-%m-%d")
 
 
-def childview_gss(day: dt.date, only: tuple[str, ...] = ()) -> dict[str, pd.DataFrame]:
-    """A ChildView CSV extract of Sefton and Wirral (fictional rows) taken on ``day``."""
+def childview_gss(day: dt.date, only: tuple[str, ...] = (), data=None) -> dict[str, pd.DataFrame]:
+    """A ChildView CSV extract of Sefton and Wirral (fictional rows) taken on ``day``
+    (of ``data``, default the synthetic data of two authorities; the benchmark
+    passes a larger draw, whose authorities all get real codes of Merseyside)."""
     import cohort
     from cohort.loaders import read_mapping
 
-    data = cohort.synthetic.generate(seed=2024, authorities=2)
+    if data is None:
+        data = cohort.synthetic.generate(seed=2024, authorities=2)
     t = _cut(data, day)
     if only:
         t = {k: v[v["authority_code"].isin(only)] for k, v in t.items()}
@@ -328,7 +341,7 @@ def childview_gss(day: dt.date, only: tuple[str, ...] = ()) -> dict[str, pd.Data
         "SEN Status": ch["send_level"].map(_inverse(m, "children", "send_level")),
         "LAC Status": ch["care_status"].map(_inverse(m, "children", "care_status")),
         "FSM": _flag(ch["fsm_eligible"]),
-        "LA Code": ch["authority_code"].map(GSS),
+        "LA Code": ch["authority_code"].map(_gss_of),
         "Postcode": "ZZ99 9ZZ",
         "Allocated Worker": "Worker " + (ch["child_id"].str[-1:]),
     })
@@ -336,7 +349,7 @@ def childview_gss(day: dt.date, only: tuple[str, ...] = ()) -> dict[str, pd.Data
     offences = pd.DataFrame({
         "Offence Ref": "OF" + off["offence_id"].str[1:],
         "YP_ID": "YP" + off["child_id"].str[1:],
-        "LA Code": off["authority_code"].map(GSS),
+        "LA Code": off["authority_code"].map(_gss_of),
         "Offence Date": _dmy(off["offence_date"]),
         "Outcome Date": _dmy(off["outcome_date"]),
         "Outcome": off["outcome"].map(_inverse(m, "offences", "outcome")).fillna(off["outcome"]),
@@ -349,7 +362,7 @@ def childview_gss(day: dt.date, only: tuple[str, ...] = ()) -> dict[str, pd.Data
     interventions = pd.DataFrame({
         "Intervention ID": "IN" + iv["intervention_id"].str[1:],
         "YP_ID": "YP" + iv["child_id"].str[1:],
-        "LA Code": iv["authority_code"].map(GSS),
+        "LA Code": iv["authority_code"].map(_gss_of),
         "Programme": iv["programme"].map(_inverse(m, "interventions", "programme")).fillna(iv["programme"]),
         "Start": _dmy(iv["start_date"]),
         "End": _dmy(iv["end_date"]),
@@ -361,7 +374,7 @@ def childview_gss(day: dt.date, only: tuple[str, ...] = ()) -> dict[str, pd.Data
     victims = pd.DataFrame({
         "Victim Ref": "VI" + v["victim_id"].str[1:],
         "Offence Ref": "OF" + v["offence_id"].str[1:],
-        "LA Code": v["authority_code"].map(GSS),
+        "LA Code": v["authority_code"].map(_gss_of),
         "Referral Date": _dmy(v["record_date"]),
         "Victim Type": v["victim_type"].map(_inverse(m, "victims", "victim_type")),
         "Victim Name": "Victim Name",
