@@ -30,9 +30,7 @@ def _quadratic_test(vector: np.ndarray, matrix: np.ndarray) -> float:
     return float(vector @ np.linalg.solve(matrix, vector))
 
 
-def _counting_process_times(
-    stop: np.ndarray, start: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+def _counting_process_times(stop: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Times for ``PHReg`` that give R's ``(start, stop]`` risk sets.
 
     ``PHReg`` counts a row as at risk at its entry time, R (and the counting-
