@@ -15,6 +15,7 @@ import pytest
 from statsmodels.genmod.families import Binomial
 from statsmodels.genmod.generalized_linear_model import GLM
 
+from cohort.exceptions import SmallCountWarning
 from cohort.stats import (
     balance_table,
     match,
@@ -35,7 +36,8 @@ def test_propensity_saturated_model_equals_group_proportions():
             "region": ["n", "n", "n", "n", "s", "s", "s", "w", "w", "w", "w", "w"],
         }
     )
-    ps = propensity_score(df, "treated", ["region"])
+    with pytest.warns(SmallCountWarning, match="region=n: 1 events, 3 non-events"):
+        ps = propensity_score(df, "treated", ["region"])
     expected = df.groupby("region")["treated"].transform("mean")
     assert ps["propensity"].to_numpy() == pytest.approx(expected.to_numpy(), abs=1e-8)
     assert ps["logit"].to_numpy() == pytest.approx(np.log(expected / (1 - expected)), abs=1e-6)
