@@ -56,6 +56,11 @@ class ValidationError(CohortError):
         return "\n".join(lines)
 
 
+class UsageError(CohortError):
+    """A command or function was called wrongly: a file that does not exist, an
+    argument that is not a date, an option that does not fit (exit code 2)."""
+
+
 class MappingError(CohortError):
     """A column-mapping file is malformed or does not fit the extract."""
 
@@ -88,6 +93,10 @@ class SeparationWarning(CohortWarning):
 
 class ApproximationWarning(CohortWarning):
     """An approximate method was used where an exact one was not possible."""
+
+
+class DisclosureWarning(CohortWarning):
+    """A table may not be protected as the caller meant (e.g. an undeclared total)."""
 
 
 class DataQualityWarning(CohortWarning):

@@ -1,7 +1,7 @@
 """Logistic regression with the inference researchers report (Wald and profile intervals).
 
 :func:`logistic` fits a binary outcome on covariates by maximum likelihood
-(``statsmodels`` GLM, binomial family, logit link) and returns a
+(``statsmodels`` ``Logit``, Newton-Raphson) and returns a
 :class:`LogisticResult`: one row per term with its coefficient, standard
 error, z, p-value, Wald and profile-likelihood intervals and odds ratios, the
 model-level fit (deviance, AIC, likelihood-ratio test), the outcome counts in
@@ -19,8 +19,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
-from statsmodels.genmod import families
-from statsmodels.genmod.generalized_linear_model import GLM
+from statsmodels.discrete.discrete_model import Logit
 
 from cohort.exceptions import SeparationWarning, SmallCountWarning
 from cohort.stats._common import _check_choice, _check_level, _z
@@ -29,7 +28,8 @@ from cohort.stats._design import Term, _aliased_columns, _column_list, _design
 __all__ = ["LogisticResult", "logistic"]
 
 INTERCEPT = "(Intercept)"
-_TOL = 1e-10  # IRLS convergence on the deviance; R's glm uses 1e-8 (relative)
+_TOL = 1e-10  # Newton convergence: largest change in a coefficient
+_EXTREME_ETA = 13.8  # |logit| beyond which a fitted probability is within 1e-6 of 0 or 1
 _MAX_DOUBLINGS = 12  # profile search: 2**12 Wald half-widths before calling a limit unbounded
 
 
@@ -48,7 +48,7 @@ class LogisticResult:
     fitted : pandas.DataFrame
         ``probability`` and ``linear_predictor`` of each row used, indexed
         like the data.
-    model : statsmodels GLMResults
+    model : statsmodels LogitResults
         The underlying ``statsmodels`` fit, for anything not summarised here.
     """
 
@@ -84,12 +84,18 @@ def _binary_outcome(values: pd.Series, name: str) -> np.ndarray:
     return y
 
 
-def _glm(y: np.ndarray, X: np.ndarray):
-    """IRLS fit of a binomial GLM; statsmodels' separation warnings are silenced
-    because separation is detected and reported once by :func:`_separation`."""
+def _fit(y: np.ndarray, X: np.ndarray):
+    """Maximum likelihood by Newton-Raphson (``statsmodels`` ``Logit``); for the
+    logit link this is IRLS, i.e. R's ``glm`` algorithm. statsmodels' separation
+    warnings are silenced because separation is detected and reported once by
+    :func:`_separation`."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return GLM(y, X, family=families.Binomial()).fit(tol=_TOL, maxiter=200)
+        # rank and separation are checked here, so statsmodels' per-iteration
+        # perfect-prediction callback and rank check are skipped
+        return Logit(y, X, check_rank=False).fit(
+            method="newton", tol=_TOL, maxiter=100, disp=False, callback=lambda *_: None
+        )
 
 
 def _restricted_deviance(
@@ -351,14 +357,14 @@ def logistic(
         ``fitted``, a DataFrame indexed like the rows used: ``probability``
         and ``linear_predictor``.
 
-        ``model``, the ``statsmodels`` GLM results.
+        ``model``, the ``statsmodels`` ``Logit`` results.
 
     Notes
     -----
     The model is :math:`\\mathrm{logit}\\,P(Y = 1) = \\beta_0 + x^T\\beta`,
-    fitted by iteratively reweighted least squares
-    (``statsmodels.genmod.GLM``, binomial family) to a deviance change below
-    1e-10. Standard errors come from the inverse Fisher information. The
+    fitted by Newton-Raphson (``statsmodels`` ``Logit``; for the canonical
+    logit link this is the iteratively reweighted least squares of R's
+    ``glm``) until no coefficient changes by more than 1e-10. Standard errors come from the inverse Fisher information. The
     profile-likelihood interval for :math:`\\beta_j` is
     :math:`\\{b : D_j(b) - D \\le \\chi^2_{1,1-\\alpha}\\}`, where
     :math:`D_j(b)` is the deviance maximised over the other coefficients with
@@ -465,12 +471,19 @@ def logistic(
             "cannot be estimated; drop them or merge levels"
         )
 
-    kind, involved = _separation(y, X)
-    fit = _glm(y, X)
+    fit = _fit(y, X)
+    # Separation drives some fitted probabilities to 0 or 1 (Newton runs to its
+    # iteration limit, leaving them far below 1e-6); without such extremes the
+    # estimates exist and the LP is not needed.
+    eta_hat = X @ np.asarray(fit.params, dtype=float)
+    if np.abs(eta_hat).max() > _EXTREME_ETA:
+        kind, involved = _separation(y, X)
+    else:
+        kind, involved = "none", np.zeros(X.shape[1], dtype=bool)
     beta = np.asarray(fit.params, dtype=float)
     se = np.asarray(fit.bse, dtype=float)
-    deviance = float(fit.deviance)
-    null_deviance = float(fit.null_deviance)
+    deviance = -2.0 * float(fit.llf)
+    null_deviance = -2.0 * float(fit.llnull)
 
     z = _z(level)
     prof = np.full((len(names), 2), np.nan)
@@ -559,8 +572,8 @@ def logistic(
         "lr_statistic": lr,
         "lr_df": k - 1,
         "lr_p_value": float(stats.chi2.sf(lr, k - 1)) if k > 1 else np.nan,
-        "converged": bool(fit.converged),
-        "iterations": int(fit.fit_history["iteration"]),
+        "converged": bool(fit.mle_retvals["converged"]),
+        "iterations": int(fit.mle_retvals["iterations"]),
         "separation": kind,
         "confidence": level,
     }
