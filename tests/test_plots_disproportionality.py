@@ -26,8 +26,8 @@ RRI = pd.DataFrame({
     "group_value": ["Black", "Mixed", "Black", "Mixed"], "reference": "White",
     "estimate": [1.35, np.nan, 1.75, 0.8], "lower": [1.19, np.nan, 1.12, 0.4],
     "upper": [1.55, np.nan, 2.69, 1.6], "confidence": 0.95,
-    "note": [None, None, "not calculable (fewer than 50 children at the stage)",
-             "not calculable (fewer than 50 children at the stage)"],
+    "note": [None, None, "not calculable (fewer than 50 children)",
+             "not calculable (fewer than 50 children)"],
 })
 
 SHARES = pd.DataFrame({
@@ -62,8 +62,7 @@ def test_rri_forest_alt_text_states_the_numbers():
     alt = plots.rri_forest_alt(RRI)
     assert alt.startswith("Relative rate index against White children by decision point")
     assert "Court: Black 1.35 (95% CI 1.19 to 1.55); Mixed not shown." in alt
-    assert ("Custody: Black 1.75 (95% CI 1.12 to 2.69; not calculable (fewer than 50 children "
-            "at the stage))") in alt
+    assert ("Custody: Black 1.75 (95% CI 1.12 to 2.69; not calculable (fewer than 50 children))") in alt
     findings = plots.rri_findings(RRI)
     assert "Court: Black children 1.35 times as likely as White children" in findings
     assert "read the interval, not the ratio" in findings

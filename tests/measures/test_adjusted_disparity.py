@@ -177,8 +177,32 @@ def test_columns_and_errors():
         cohort.adjusted_disparity(data, period="2023/24", blocks=[["ethnicity"]])
     with pytest.raises(ValueError, match="outcome must be one of"):
         cohort.adjusted_disparity(data, outcome="arrest", period="2023/24")
-    with pytest.raises(ValueError, match="no custody decisions"):
-        cohort.adjusted_disparity(data, period="2021/22")
+    with pytest.warns(cohort.SmallCountWarning, match="no custody decisions to model in 2021/22"):
+        empty = cohort.adjusted_disparity(data, period="2021/22")
+    assert empty.empty and list(empty.columns) == cols
+
+
+def test_small_data_never_stop_a_report():
+    """One value of a covariate is left out and said; an unfittable model gives a reason."""
+    data, _ = fixture_data()
+    data.children["sex"] = "Male"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t = cohort.adjusted_disparity(data, period="2023/24", blocks=[["sex"], ["age"]],
+                                      profile=False)
+    sex = t[t["model"] == 1]
+    assert sex["warning"].str.startswith("sex left out (one value only)").all()
+    # same odds ratios as the unadjusted model, since nothing was added
+    assert sex["estimate"].tolist() == pytest.approx(t.loc[t["model"] == 0, "estimate"].tolist())
+    # a covariate that copies the group exactly cannot be fitted alongside it
+    data.children["care_status"] = data.children["ethnicity"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t = cohort.adjusted_disparity(data, period="2023/24", blocks=[["care_status"]],
+                                      profile=False)
+    aliased = t[t["model"] == 1]
+    assert aliased["estimate"].isna().all()
+    assert aliased["warning"].str.contains("not fitted").all()
 
 
 def test_adjustment_for_the_planted_confounder_moves_towards_one():

@@ -23,6 +23,7 @@ Expected values are independent of the code under test:
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -107,8 +108,7 @@ def test_custody_given_conviction_worked_example():
     auto = disproportionality(data, period=PERIOD, stages=["court", "custody"])
     r = row(auto, "custody", "Black")
     assert not r["calculable"]
-    assert r["reason"] == ("fewer than 50 children at the stage; fewer than 50 children of the "
-                           "reference group at the stage")
+    assert r["reason"] == "fewer than 50 children; fewer than 50 White children"
     assert r["relative_method"] == "miettinen-nurminen"
     assert round(r["p_value"], 3) == 0.046
     assert r["relative_lower"] < 2.0 < r["relative_upper"]
@@ -376,3 +376,24 @@ def test_no_warnings_on_default_synthetic_call():
         t = disproportionality(data, period="2024/25")
     assert set(t["authority_code"]) == {"X01", "X02"}
     assert t["population_source"].str.startswith("population table").all()
+
+
+def test_real_authority_store_uses_census_denominators(tmp_path):
+    """A real service's store (the ChildView fixture, Sefton E08000014) holds ONS
+    populations without ethnicity; the population stage takes Census 2021:
+    Sefton's children aged 10-17 are Asian 431, Black 201, Mixed 814, Other 258,
+    White 22,722."""
+    from cohort import ingest
+
+    fixture = Path(__file__).parents[1] / "data" / "childview_extract.xlsx"
+    ingest(fixture, "childview", tmp_path / "store", key="test-key", extract_date="2024-06-01")
+    data = cohort.open_store(tmp_path / "store")
+    assert set(data.population["ethnicity"]) == {"All"}
+    t = disproportionality(data, period=("2022/23", "2023/24"), stages=["offence"])
+    assert set(t["authority_code"]) == {"E08000014"}
+    assert (t["population_source"] == "Census 2021 (21 March 2021)").all()
+    pop = t.set_index("group_value")["population"].dropna().astype(int).to_dict()
+    assert pop == {"White": 22_722, "Asian": 431, "Black": 201, "Mixed": 814, "Other": 258}
+    black = row(t, "offence", "Black")
+    assert black["population_share"] == pytest.approx(201 / 24_426)
+    assert not black["calculable"] and "under 1% of the population" in black["reason"]

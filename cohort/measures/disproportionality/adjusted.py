@@ -11,6 +11,7 @@ import pandas as pd
 
 from cohort._validate import check_choice
 from cohort.cohortdata import CohortData
+from cohort.exceptions import SmallCountWarning
 from cohort.measures._common import TIDY_COLUMNS
 from cohort.measures.disproportionality.denominators import group_labels
 from cohort.measures.disproportionality.occasions import DECISIONS, model_frame
@@ -212,11 +213,15 @@ def adjusted_disparity(
     if combine:
         frame["group_value"] = frame["group_value"].replace(_recode(combine, group))
     frame = frame.dropna(subset=used).reset_index(drop=True)
-    if frame.empty or frame[outcome].nunique() < 2:
-        raise ValueError(
-            f"no {outcome} decisions to model in {label}"
-            + ("" if frame.empty else f" (every one of {len(frame)} occasions has the same outcome)")
-        )
+    columns = ["period", "model", "model_label", "covariates", "group_variable", "group_value",
+               "reference", *TIDY_COLUMNS, *ADJUSTED_COLUMNS]
+    if frame.empty or frame[outcome].nunique() < 2 or frame["group_value"].nunique() < 2:
+        why = (f"no {outcome} decisions to model in {label}" if frame.empty else
+               f"every one of the {len(frame)} {outcome} decisions in {label} has the same "
+               "outcome" if frame[outcome].nunique() < 2 else
+               f"every {outcome} decision in {label} concerns one group")
+        warnings.warn(f"{why}: no model fitted", SmallCountWarning, stacklevel=2)
+        return pd.DataFrame(columns=columns)
     counts = frame.groupby("group_value")[outcome].agg(["sum", "size"])
     ref = _reference_label(reference, group) or str(counts["size"].idxmax())
     if ref not in counts.index:
@@ -236,30 +241,45 @@ def adjusted_disparity(
     for k in range(len(blocks) + 1):
         if k:
             covariates = covariates + blocks[k - 1]
-        model_refs = {c: refs[c] for c in ("group_value", *covariates) if c in refs}
+        # a covariate with one value in these data says nothing: left out, and said so
+        constant = [c for c in covariates if frame[c].nunique() < 2]
+        terms_in = [c for c in covariates if c not in constant]
+        model_refs = {c: refs[c] for c in ("group_value", *terms_in) if c in refs}
+        label_k = "unadjusted" if k == 0 else _block_label(blocks[k - 1])
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            fit = logistic(frame, outcome, ["group_value", *covariates], reference=model_refs,
-                           level=level, profile=False, min_cell=min_cell)
+            try:
+                fit = logistic(frame, outcome, ["group_value", *terms_in], reference=model_refs,
+                               level=level, profile=False, min_cell=min_cell)
+            except ValueError as err:  # e.g. aliased terms in a small data set
+                fit, failure = None, f"not fitted: {err}"
             profiled = False
-            if profile and fit.fit["separation"] == "none":
+            if fit is not None and profile and fit.fit["separation"] == "none":
                 # profile limits only where the estimates exist (the search is slow and
                 # can fail on a separated term); separated fits keep Wald limits
-                fit = logistic(frame, outcome, ["group_value", *covariates],
+                fit = logistic(frame, outcome, ["group_value", *terms_in],
                                reference=model_refs, level=level, profile=True,
                                min_cell=min_cell)
                 profiled = True
-        messages = []
+        messages = [f"{', '.join(constant)} left out (one value only)"] if constant else []
         for w in caught:
             seen.setdefault(str(w.message), w.category)
             messages.append(str(w.message))
+        if fit is None:
+            seen.setdefault(failure, SmallCountWarning)
+            for value in counts.index.drop(ref):
+                rows.append({"model": k, "model_label": label_k, "covariates": ", ".join(covariates),
+                             "group_value": value, "separation": False, "sparse": False,
+                             "n": len(frame), "events": int(frame[outcome].sum()),
+                             "warning": "; ".join([*messages, failure])})
+            continue
         coef = fit.coefficients
         terms = coef[coef["variable"] == "group_value"]
         for t in terms.itertuples(index=False):
             infinite = bool(t.separation)
             rows.append({
                 "model": k,
-                "model_label": "unadjusted" if k == 0 else _block_label(blocks[k - 1]),
+                "model_label": label_k,
                 "covariates": ", ".join(covariates),
                 "group_value": t.category,
                 # a separated term's estimate is infinite (or 0): no finite value to show
@@ -280,7 +300,10 @@ def adjusted_disparity(
             })
     for message, category in seen.items():
         warnings.warn(message, category, stacklevel=2)
-    out = pd.DataFrame(rows)
+    out = pd.DataFrame(rows).reindex(columns=[
+        "model", "model_label", "covariates", "group_value", "log_odds_ratio", "std_error",
+        "estimate", "lower", "upper", "method", "wald_lower", "wald_upper", "p_value",
+        "separation", "sparse", "n", "events", "warning"])
     out["numerator"] = out["group_value"].map(counts["sum"]).astype(float)
     out["denominator"] = out["group_value"].map(counts["size"]).astype(float)
     out["reference_numerator"] = float(counts.at[ref, "sum"])
@@ -298,6 +321,4 @@ def adjusted_disparity(
     out["group_variable"] = " x ".join(group)
     out["reference"] = ref
     out["period"] = label
-    columns = ["period", "model", "model_label", "covariates", "group_variable", "group_value",
-               "reference", *TIDY_COLUMNS, *ADJUSTED_COLUMNS]
-    return out[columns].reset_index(drop=True)
+    return out.reindex(columns=columns).reset_index(drop=True)

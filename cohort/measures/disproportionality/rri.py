@@ -309,7 +309,7 @@ def disproportionality(
     20              remand       69.0        164.0           1.23        True
     26             custody       22.0        164.0           1.75       False
     >>> black["reason"].iloc[-1]
-    'fewer than 50 children at the stage'
+    'fewer than 50 children'
     """
     check_choice("denominator", denominator, get_args(Denominator))
     check_choice("method", method, get_args(Method))
@@ -504,16 +504,16 @@ def _add_statistics(out, ref, min_count, min_share, method, level) -> pd.DataFra
         ~(out["reference_denominator"] > 0) & ~no_denominator,
         "no denominator for the reference group", None)
     reasons["count"] = np.where(out["numerator"] < min_count,
-                                f"fewer than {min_count} children at the stage", None)
+                                f"fewer than {min_count} children", None)
     reasons["ref_count"] = np.where(
         (out["reference_numerator"] < min_count) & (out["group_value"] != ref),
-        f"fewer than {min_count} children of the reference group at the stage", None)
+        f"fewer than {min_count} {ref} children", None)
     joined = reasons.apply(lambda r: "; ".join(x for x in r if isinstance(x, str)), axis=1)
     out["calculable"] = joined == ""
     out["reason"] = joined.where(joined != "", None)
     # the population share rule applies at every stage of a small group
     small = out.groupby("group_value")["population_share"].transform("max") < min_share
-    msg = f"under {min_share:.0%} of the population aged 10-17"
+    msg = f"under {min_share:.0%} of the population"
     add = small & ~out["reason"].fillna("").str.contains(re.escape(msg))
     out.loc[add, "reason"] = out.loc[add, "reason"].map(
         lambda r: msg if not isinstance(r, str) else f"{r}; {msg}")

@@ -117,10 +117,10 @@ def relative_rate_table(table: pd.DataFrame, *, include_reference: bool = False)
     ...     "estimate": [0.2], "reference_estimate": [0.1], "relative_rate": [2.0],
     ...     "relative_lower": [1.04], "relative_upper": [3.85], "relative_method": ["katz"],
     ...     "confidence": [0.95], "p_value": [0.038], "calculable": [False],
-    ...     "reason": ["fewer than 50 children at the stage"]})
+    ...     "reason": ["fewer than 50 children"]})
     >>> r = relative_rate_table(t).iloc[0]
     >>> float(r["estimate"]), r["note"]
-    (2.0, 'not calculable (fewer than 50 children at the stage)')
+    (2.0, 'not calculable (fewer than 50 children)')
     """
     d = table if include_reference else table[table["group_value"] != table["reference"]]
     d = d[d["denominator"].notna()]

@@ -170,9 +170,9 @@ def rri_forest_alt(table: pd.DataFrame, *, groups=None) -> str:
     >>> t = pd.DataFrame({"stage": ["court"], "stage_label": ["Court"],
     ...     "group_value": ["Black"], "reference": "White", "estimate": [1.6],
     ...     "lower": [1.1], "upper": [2.3],
-    ...     "note": ["not calculable (fewer than 50 children at the stage)"]})
+    ...     "note": ["not calculable (fewer than 50 children)"]})
     >>> print(rri_forest_alt(t))
-    Relative rate index against White children by decision point (1 = parity). Court: Black 1.60 (95% CI 1.10 to 2.30; not calculable (fewer than 50 children at the stage)).
+    Relative rate index against White children by decision point (1 = parity). Court: Black 1.60 (95% CI 1.10 to 2.30; not calculable (fewer than 50 children)).
     """
     d = _rri_rows(table, groups)
     ref = str(table["reference"].iloc[0]) if len(table) else "the reference group"
@@ -327,9 +327,9 @@ def rri_findings(table: pd.DataFrame) -> str:
     ...     "Custodial sentence"], "group_value": ["Black", "Black"], "reference": "White",
     ...     "estimate": [1.35, 1.75], "lower": [1.19, 1.12], "upper": [1.55, 2.69],
     ...     "confidence": 0.95,
-    ...     "note": [None, "not calculable (fewer than 50 children at the stage)"]})
+    ...     "note": [None, "not calculable (fewer than 50 children)"]})
     >>> print(rri_findings(t))
-    Court outcome: Black children 1.35 times as likely as White children (95% CI 1.19 to 1.55). Custodial sentence: Black 1.75 (95% CI 1.12 to 2.69), not calculable (fewer than 50 children at the stage); read the interval, not the ratio.
+    Court outcome: Black children 1.35 times as likely as White children (95% CI 1.19 to 1.55). Custodial sentence: Black 1.75 (95% CI 1.12 to 2.69), not calculable (fewer than 50 children); read the interval, not the ratio.
     """
     if table.empty:
         return "No relative rates to report."
