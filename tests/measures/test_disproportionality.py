@@ -397,3 +397,27 @@ def test_real_authority_store_uses_census_denominators(tmp_path):
     black = row(t, "offence", "Black")
     assert black["population_share"] == pytest.approx(201 / 24_426)
     assert not black["calculable"] and "under 1% of the population" in black["reason"]
+
+
+def test_sex_age_band_and_care_status_use_the_same_engine():
+    """Denominators by sex and age band come from the synthetic population table
+    (mid-2024 for 2024/25: the calendar year before the period ends); care
+    status has none and starts at the first case stage."""
+    data = cohort.synthetic.generate(seed=5, authorities=1, scale=0.5)
+    pop = data.population[data.population["mid_year"] == 2024]
+    by_sex = disproportionality(data, group="sex", period="2024/25", stages=["offence", "court"])
+    assert by_sex["reference"].iloc[0] == "Male"  # the larger population
+    assert row(by_sex, "offence", "Female")["population"] == pop.loc[
+        pop["sex"] == "Female", "population"].sum()
+    bands = disproportionality(data, group="age_band", period="2024/25", stages=["offence"])
+    assert row(bands, "offence", "15-17")["population"] == pop.loc[
+        pop["age"].between(15, 17), "population"].sum()
+    kids = stage_membership(data, *period_window("2024/25")[:2])
+    assert row(bands, "offence", "13-14")["numerator"] == (kids["age_band"] == "13-14").sum()
+    care = disproportionality(data, group="care_status", reference="Not looked after",
+                              period="2024/25", stages=["offence", "court"], min_count=0)
+    looked_after = row(care, "offence", "Looked after")
+    assert not looked_after["calculable"]
+    assert "no population count of children by care_status" in looked_after["reason"]
+    court = row(care, "court", "Looked after")
+    assert court["calculable"] and court["denominator"] == looked_after["numerator"]
