@@ -24,6 +24,7 @@ from cohort.exceptions import (
     MappingError,
     PeriodError,
     PrivacyError,
+    SeparationWarning,
     SmallCountWarning,
     ValidationError,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "PeriodError",
     "PrivacyError",
     "Report",
+    "SeparationWarning",
     "SmallCountWarning",
     "ValidationError",
     "__version__",
