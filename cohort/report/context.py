@@ -37,19 +37,6 @@ SYNTHETIC_BANNER = (
 #: audit in the executed notebook, for the batch manifest to collect.
 AUDIT_MIME = "application/vnd.cohort.audit+json"
 
-#: What each store table holds, in words (for "this section cannot be produced" notes).
-TABLE_WORDS: dict[str, str] = {
-    "interventions": "interventions",
-    "kpi_records": "KPI records",
-    "victims": "victim records",
-    "board_attendance": "board attendance records",
-    "offences": "offences",
-    "children": "children",
-    "population": "population figures",
-    "authorities": "authorities",
-}
-
-
 class _HTML:
     """Minimal rich-display wrapper (avoids importing IPython in the library)."""
 
@@ -308,7 +295,9 @@ class Report:
             and not data[t]["authority_code"].astype(str).eq(self.authority).any())]
         if not missing:
             return None
-        words = " or ".join(TABLE_WORDS.get(t, t.replace("_", " ")) for t in missing)
+        from cohort.report.requirements import TABLE_LABELS
+
+        words = " or ".join(TABLE_LABELS.get(t, t.replace("_", " ")) for t in missing)
         return _HTML(f"<p class='cohort-unavailable'>This section cannot be produced from this store: "
                      f"it holds no {html.escape(words)}{'' if whole_store else ' for this authority'}.</p>")
 

@@ -48,13 +48,6 @@ def _mine(rep: Report, p: Any, name: str) -> Any:
     return rep.register(p.rows(rows, name))
 
 
-def _population_notes(values: pd.DataFrame) -> list[str]:
-    if "note" not in values.columns:
-        return []
-    notes = values["note"].dropna().astype(str)
-    return sorted({n for n in notes if n.strip()})
-
-
 # --------------------------------------------------------------------------- profile
 
 
@@ -119,10 +112,7 @@ def rate_section(rep: Report, measure: str) -> _HTML:
     if measure not in unit:
         return rep.note(f"No {spec['what'].lower()} can be counted from this store.")
     p = _mine(rep, unit[measure], measure)
-    out = rep.show(p, spec["caption"], drop=("note",))
-    notes = _population_notes(p.values)
-    if notes:
-        out = out + rep.note("Population: " + "; ".join(notes) + ".")
+    out = rep.show(p, spec["caption"])  # a "Note" column says when a later mid-year is missing
     names = rep.authority_names()
     m = masked(unit[measure])
     if masked(p)["estimate"].isna().all():
@@ -245,7 +235,7 @@ def _neighbours(rep: Report, unit: dict[str, Any], names: dict[str, str]) -> _HT
     last = f.values["period"].astype(str).iloc[-1]
     rows = (f.values["authority_code"].astype(str).isin(members) & (f.values["period"].astype(str) == last)).to_numpy()
     mem = rep.register(f.rows(rows, "fte_comparison_members"))
-    a = present(mem, drop=("note", "population_year"))
+    a = present(mem, drop=("population_year",))
     b = present(grp)
     top = a.frame.copy()
     top.insert(0, "Authority name", [names.get(str(x), str(x)) for x in mem.values["authority_code"]])
