@@ -38,9 +38,8 @@ from cohort.measures.profile import profile
 from cohort.measures.reoffending import reoffending, time_to_reoffence
 from cohort.measures.victims import victims
 from cohort.periods import latest_quarter, quarter, quarter_label
-from cohort.report import Report, plots
+from cohort.report import Report, compact_html, kpi_board, kpi_tables, masked, plots
 from cohort.report import batch as batch
-from cohort.report.tables import compact_html, kpi_board, kpi_tables, masked
 from cohort.store import default_store_path, open_store, write_store
 
 __all__ = [

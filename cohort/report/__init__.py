@@ -1,16 +1,25 @@
 """The report layer: what turns protected measures into reports.
 
-Dependencies run one way: ``measures <- report <- batch <- cli``.
+Dependencies run one way: ``measures <- report <- batch <- cli``; inside the
+package, ``labels``/``tables``/``plots`` <- ``protection`` (with its units
+``kpi_set`` and ``performance_set``) <- ``kpi_layout``/``sections`` <-
+``context`` <- ``excel`` <- ``batch``, the modules below importing the ones
+above (``context`` and ``excel`` meet only through the report they share).
 
 - :mod:`cohort.report.context`: :class:`Report`, the context every report
-  notebook makes (header, banner, protected tables, closing statement).
-- :mod:`cohort.report.tables`: presentation of protected tables (masked
-  values for figures, compact HTML, the KPI board).
-- :mod:`cohort.report.plots`: the figures.
+  notebook makes (header, edition marking, sections, tables, figures,
+  closing statement).
+- :mod:`cohort.report.protection`: the protection units: every table of a
+  quarter's reports that shares cells or margins, protected together, once
+  per quarter and edition (the batch-level step).
+- :mod:`cohort.report.sections`, :mod:`cohort.report.kpi_layout`: the report
+  sections (profile, KPIs, performance, benchmarks, victims).
+- :mod:`cohort.report.tables`: the presented form of a protected table, for
+  HTML and Excel alike; :mod:`cohort.report.labels`: words for codes.
+- :mod:`cohort.report.plots`: the figures, each with a text alternative.
 - :mod:`cohort.report.excel`: the Excel board pack.
 - :mod:`cohort.report.batch`: running the notebooks for authorities x
-  quarters, the manifest and the index (imports the modules above, never
-  the reverse).
+  quarters x editions, the manifest and the index.
 """
 
 from __future__ import annotations
@@ -18,16 +27,20 @@ from __future__ import annotations
 from cohort.report import plots
 from cohort.report.context import AUDIT_MIME, SYNTHETIC_BANNER, Report
 from cohort.report.excel import write_workbook
-from cohort.report.tables import compact_html, kpi_board, kpi_tables, masked
+from cohort.report.kpi_layout import kpi_board, kpi_tables
+from cohort.report.tables import Presented, compact_html, masked, present, render_html
 
 __all__ = [
     "AUDIT_MIME",
     "SYNTHETIC_BANNER",
+    "Presented",
     "Report",
     "compact_html",
     "kpi_board",
     "kpi_tables",
     "masked",
     "plots",
+    "present",
+    "render_html",
     "write_workbook",
 ]

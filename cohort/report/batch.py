@@ -17,6 +17,7 @@ import html
 import json
 import logging
 import os
+import re
 import tempfile
 import time
 import uuid
@@ -43,17 +44,12 @@ REPORT_NOTEBOOKS: tuple[str, ...] = (
     "intervention_evaluation",
 )
 
-_CSS = """
-body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;max-width:1100px;
-margin:2em auto;padding:0 1em;color:#1b1b1b;line-height:1.45}
-h1,h2,h3{color:#0b3d5c} table{border-collapse:collapse;margin:.6em 0 1.2em;font-size:.92em}
-th,td{border:1px solid #c8d0d6;padding:.25em .55em;text-align:right}
-th{background:#eef3f6} td:first-child,th:first-child{text-align:left}
-img{max-width:100%} .jp-OutputPrompt,.jp-InputPrompt{display:none}
-.cohort-banner{background:#fff3cd;border:2px solid #c69500;padding:.6em 1em;font-weight:600;margin:1em 0}
-.cohort-meta{color:#555;font-size:.85em} .cohort-disclosure{background:#f3f6f8;padding:.6em 1em;border-left:4px solid #0b3d5c}
-.jp-RenderedText pre{white-space:pre-wrap}
-"""
+_TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+def _css() -> str:
+    """The one stylesheet of reports and the index."""
+    return (_TEMPLATES / "cohort" / "cohort.css").read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -241,23 +237,55 @@ def _exporter():
         from nbconvert import HTMLExporter
 
         _EXPORTER = HTMLExporter(
-            template_name="basic",
+            template_name="cohort",
+            extra_template_basedirs=[str(_TEMPLATES)],
             exclude_input=True,
             exclude_input_prompt=True,
             exclude_output_prompt=True,
-            anchor_link_text="",
+            exclude_anchor_links=True,
         )
     return _EXPORTER
 
 
-def to_html(nb, title: str) -> str:
-    """Render an executed notebook as a standalone HTML page, code hidden."""
-    body, _ = _exporter().from_notebook_node(nb)
-    return (
-        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
-        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head>"
-        f"<body>{body}</body></html>\n"
-    )
+_H2 = re.compile(r"<h2(?P<attrs>[^>]*)>(?P<text>.*?)</h2>", re.S)
+
+
+def _contents(body: str) -> str:
+    """Give every section heading an id and put a contents list after the report's header."""
+    items: list[tuple[str, str]] = []
+
+    def named(m: re.Match) -> str:
+        attrs, text = m.group("attrs"), m.group("text")
+        plain = html.unescape(re.sub(r"<[^>]+>", "", text)).strip()
+        found = re.search(r"id=[\"']([^\"']+)[\"']", attrs)
+        ident = found.group(1) if found else "section-" + re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
+        if not found:
+            attrs += f" id='{ident}'"
+        items.append((ident, plain))
+        return f"<h2{attrs}>{text}</h2>"
+
+    body = _H2.sub(named, body)
+    if not items:
+        return body
+    nav = ("<nav class='cohort-contents' aria-label='Contents'><h2>Contents</h2><ol>"
+           + "".join(f"<li><a href='#{html.escape(i)}'>{html.escape(t)}</a></li>" for i, t in items)
+           + "</ol></nav>")
+    at = body.find("</header>")
+    return body[: at + 9] + nav + body[at + 9:] if at >= 0 else nav + body
+
+
+def to_html(nb, title: str, *, marking: str = "", running: str = "") -> str:
+    """Render an executed notebook as a standalone, accessible HTML page, code hidden.
+
+    The page uses the ``cohort`` nbconvert template (extending ``basic``) with
+    one stylesheet, a contents list of the report's sections, and print rules
+    that repeat table headers, number the pages and print ``marking`` (the
+    edition) at the top and ``running`` (report, authority, period, produced-on
+    date) at the foot of every page.
+    """
+    resources = {"cohort": {"title": title, "css": _css(), "marking": marking, "running": running}}
+    body, _ = _exporter().from_notebook_node(nb, resources=resources)
+    return _contents(body)
 
 
 def _execute(spec: RunSpec, timeout: int = 900) -> dict[str, Any]:
@@ -302,8 +330,13 @@ def _execute(spec: RunSpec, timeout: int = 900) -> dict[str, Any]:
             record["disclosure"] = _disclosure_summary(nb)
             os.replace(tmp_nb, nb_path)
             if record["status"] == "ok":
-                title = f"{Path(spec.notebook).stem} {spec.authority} {spec.quarter}"
-                _atomic_write(Path(spec.html_path), to_html(nb, title))
+                d = record["disclosure"] or {}
+                name = d.get("title") or Path(spec.notebook).stem.replace("_", " ").capitalize()
+                who = d.get("authority_name") or spec.authority
+                title = f"{name}: {who}, {spec.quarter}"
+                running = f"{title}. Produced on {datetime.now():%-d %B %Y}."
+                _atomic_write(Path(spec.html_path), to_html(nb, title, marking=d.get("marking", ""),
+                                                            running=running))
     except Exception as exc:
         record["status"] = "failed"
         record["error"] = {"cell_index": None, "ename": type(exc).__name__, "evalue": str(exc)[:500]}
@@ -437,6 +470,15 @@ def run(
             **result,
         }
 
+    if todo:
+        # the batch-level step: every table shared between reports, protected once per
+        # quarter and edition before any report runs (cohort.report.protection)
+        from cohort.report.protection import SHARED_DIR, prepare
+
+        editions = list(dict.fromkeys(s.parameters["policy"] for s in todo if s.edition))
+        if editions:
+            quarters_todo = list(dict.fromkeys(s.quarter for s in todo if s.edition))
+            prepare(store, quarters_todo, editions, output / SHARED_DIR)
     bar = tqdm(total=len(todo), desc="reports", unit="report", disable=not progress)
     if scheduler:
         try:
@@ -459,6 +501,11 @@ def run(
                 records.append(_record(futures[fut], fut.result()))
                 bar.update()
     bar.close()
+    # the prepared units hold every authority's unprotected statistics: never leave them
+    # beside the published files (a notebook run later recomputes what it needs)
+    import shutil
+
+    shutil.rmtree(output / "_shared", ignore_errors=True)
 
     order = {s.html_path: i for i, s in enumerate(specs)}
     records.sort(key=lambda r: order.get(r["html"], 0))
@@ -492,52 +539,65 @@ def _title(record: dict[str, Any]) -> str:
 def write_index(manifest: dict[str, Any], output: str | os.PathLike) -> Path:
     """Write ``index.html`` linking every report of a manifest and its Excel pack.
 
-    One row per report: the authority (name and code), quarter, report title,
-    edition (management information or publication), links to the HTML
-    report and the Excel board pack, and the run status (with the error of a
-    failed run).
+    One row per authority, quarter and report, with one column per edition
+    (management information, publication) holding the links to the HTML
+    report and the Excel board pack, or the error of a failed run.
     """
     output = Path(output)
     runs = manifest["runs"]
+    editions = list(dict.fromkeys(r.get("edition") or "" for r in runs))
+    order = {n: i for i, n in enumerate(REPORT_NOTEBOOKS)}
+    groups: dict[tuple, dict[str, dict[str, Any]]] = {}
+    for r in sorted(runs, key=lambda r: (str(r.get("authority_name") or r["authority"]), r["quarter"],
+                                         order.get(r["notebook"], 99), r["notebook"])):
+        key = (r["authority"], r.get("authority_name") or r["authority"], r["quarter"], r["notebook"])
+        groups.setdefault(key, {})[r.get("edition") or ""] = r
     rows = []
-    for r in runs:
-        rel = os.path.relpath(r["html"], output)
-        ok = r["status"] in ("ok", "skipped")
-        title = html.escape(_title(r))
-        link = f"<a href='{html.escape(rel)}'>{title}</a>" if ok else title
-        workbook = (r.get("disclosure") or {}).get("workbook")
-        excel = ""
-        if ok and workbook and Path(workbook).exists():
-            excel = f"<a href='{html.escape(os.path.relpath(workbook, output))}'>Excel board pack</a>"
-        err = r.get("error") or {}
-        status = "ok" if ok else html.escape(f"failed: {err.get('ename', '')}: {err.get('evalue', '')}")
-        edition = r.get("edition") or ""
-        name = r.get("authority_name") or r["authority"]
-        rows.append(
-            f"<tr><th scope='row'>{html.escape(str(name))} ({html.escape(r['authority'])})</th>"
-            f"<td>{html.escape(r['quarter'])}</td><td>{link}</td>"
-            f"<td>{html.escape(_EDITION_LABELS.get(edition, edition))}</td><td>{excel}</td>"
-            f"<td>{status}</td></tr>"
-        )
+    for (code, name, quarter, _nb), by_edition in groups.items():
+        first = next(iter(by_edition.values()))
+        title = html.escape(_title(first))
+        cells = []
+        for e in editions:
+            r = by_edition.get(e)
+            if r is None:
+                cells.append("<td></td>")
+                continue
+            what = f"{_title(r)}, {name}, {quarter}, {_EDITION_LABELS.get(e, e or 'report')}"
+            if r["status"] in ("ok", "skipped"):
+                links = [f"<a href='{html.escape(os.path.relpath(r['html'], output))}' "
+                         f"aria-label='{html.escape(what, quote=True)} (web page)'>Report</a>"]
+                workbook = (r.get("disclosure") or {}).get("workbook")
+                if workbook and Path(workbook).exists():
+                    links.append(f"<a href='{html.escape(os.path.relpath(workbook, output))}' "
+                                 f"aria-label='{html.escape(what, quote=True)} (Excel)'>Excel</a>")
+                cells.append(f"<td>{' | '.join(links)}</td>")
+            else:
+                err = r.get("error") or {}
+                cells.append(f"<td>failed: {html.escape(str(err.get('ename', '')))}: "
+                             f"{html.escape(str(err.get('evalue', '')))}</td>")
+        rows.append(f"<tr><th scope='row'>{html.escape(str(name))} ({html.escape(code)})</th>"
+                    f"<td>{html.escape(quarter)}</td><td>{title}</td>{''.join(cells)}</tr>")
     banner = (
         "<div class='cohort-banner'>SYNTHETIC DATA: these reports are built from fictional "
         "authorities and children made by cohort.synthetic. They describe no real person or place.</div>"
         if manifest.get("synthetic") else ""
     )
     n_ok = sum(r["status"] in ("ok", "skipped") for r in runs)
+    heads = "".join(f"<th scope='col'>{html.escape(_EDITION_LABELS.get(e, e or 'Report'))}</th>" for e in editions)
     page = (
-        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>Youth justice reports</title>"
-        f"<style>{_CSS}</style></head><body><main><h1>Youth justice reports</h1>{banner}"
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'><title>Youth justice reports</title>"
+        f"<style>{_css()}</style></head><body><main><h1>Youth justice reports</h1>{banner}"
         "<p>Each report comes in two editions. The <strong>management information</strong> edition "
-        "shows every figure and is for the partnership board only; the <strong>publication</strong> "
-        "edition suppresses small counts and is the one to share outside the partnership.</p>"
+        "shows every figure and is for the partnership board only: do not publish it. The "
+        "<strong>publication</strong> edition suppresses small counts and is the one to share outside "
+        "the partnership.</p>"
         f"<p class='cohort-meta'>{n_ok} of {len(runs)} reports available. Data fingerprint "
         f"{html.escape(manifest.get('fingerprint', ''))}; cohort {html.escape(manifest.get('package_version', ''))}; "
         f"built {html.escape(manifest.get('created', ''))}.</p>"
-        "<table><caption>Reports by authority, quarter and edition</caption><thead><tr>"
+        "<div class='cohort-table'><table><caption>Reports by authority, quarter and edition</caption><thead><tr>"
         "<th scope='col'>Authority</th><th scope='col'>Quarter</th><th scope='col'>Report</th>"
-        "<th scope='col'>Edition</th><th scope='col'>Excel</th><th scope='col'>Status</th></tr></thead><tbody>"
-        + "".join(rows) + "</tbody></table></main></body></html>\n"
+        f"{heads}</tr></thead><tbody>" + "".join(rows) + "</tbody></table></div></main></body></html>\n"
     )
     path = output / "index.html"
     _atomic_write(path, page)
