@@ -6,6 +6,8 @@ Dependencies run one way: ``measures <- report <- batch <- cli``.
   notebook makes (header, banner, protected tables, closing statement).
 - :mod:`cohort.report.tables`: presentation of protected tables (masked
   values for figures, compact HTML, the KPI board).
+- :mod:`cohort.report.programme`: :class:`ProgrammeReport` and the tables of
+  a programme evaluation report.
 - :mod:`cohort.report.plots`: the figures.
 - :mod:`cohort.report.excel`: the Excel board pack.
 - :mod:`cohort.report.batch`: running the notebooks for authorities x
@@ -18,16 +20,38 @@ from __future__ import annotations
 from cohort.report import plots
 from cohort.report.context import AUDIT_MIME, SYNTHETIC_BANNER, Report
 from cohort.report.excel import write_workbook
+from cohort.report.programme import (
+    ProgrammeReport,
+    balance_table,
+    counts_html,
+    evidence_text,
+    flow_table,
+    power_table,
+    published_figures,
+    results_table,
+    sensitivity_rows,
+    sensitivity_table,
+)
 from cohort.report.tables import compact_html, kpi_board, kpi_tables, masked
 
 __all__ = [
     "AUDIT_MIME",
     "SYNTHETIC_BANNER",
+    "ProgrammeReport",
     "Report",
+    "balance_table",
+    "counts_html",
+    "evidence_text",
+    "flow_table",
     "compact_html",
     "kpi_board",
     "kpi_tables",
     "masked",
     "plots",
+    "power_table",
+    "published_figures",
+    "results_table",
+    "sensitivity_rows",
+    "sensitivity_table",
     "write_workbook",
 ]

@@ -8,5 +8,36 @@ One module per report topic; every public figure is re-exported here, so
 from __future__ import annotations
 
 from cohort.report.plots.core import forest, funnel, love, shares, survival, trend
+from cohort.report.plots.evaluation import (
+    figure_html,
+    flow_plot,
+    flow_plot_text,
+    forest_plot,
+    forest_plot_text,
+    km_plot,
+    km_plot_text,
+    love_plot,
+    love_plot_text,
+    overlap_plot,
+    overlap_plot_text,
+)
 
-__all__ = ["forest", "funnel", "love", "shares", "survival", "trend"]
+__all__ = [
+    "figure_html",
+    "flow_plot",
+    "flow_plot_text",
+    "forest",
+    "forest_plot",
+    "forest_plot_text",
+    "funnel",
+    "km_plot",
+    "km_plot_text",
+    "love",
+    "love_plot",
+    "love_plot_text",
+    "overlap_plot",
+    "overlap_plot_text",
+    "shares",
+    "survival",
+    "trend",
+]
