@@ -18,8 +18,8 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)  ## create .venv and install cohort with its test tools
 
-demo: $(STAMP)  ## synthetic demo store, every report for every demo authority, reports/index.html
-	$(VENV)/bin/cohort demo --store demo_store --output reports
+demo: $(STAMP)  ## synthetic demo store, every report for every demo authority in both editions, reports/index.html
+	$(VENV)/bin/cohort demo --store demo_store --output reports --editions management publication
 
 test: $(STAMP)  ## lint, then the whole test suite (doctests and notebooks included)
 	$(PY) -m ruff check cohort tests benchmarks notebooks conftest.py

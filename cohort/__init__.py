@@ -24,6 +24,7 @@ from cohort.exceptions import (
     MappingError,
     PeriodError,
     PrivacyError,
+    SeparationWarning,
     SmallCountWarning,
     ValidationError,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "PrivacyError",
     "ProgrammeReport",
     "Report",
+    "SeparationWarning",
     "SmallCountWarning",
     "ValidationError",
     "__version__",

@@ -7,7 +7,7 @@ Examples
     cohort demo                                   # synthetic store + every report
     cohort validate extract.xlsx --mapping data_dictionary/mappings/childview.yaml
     cohort ingest extract.xlsx --mapping childview.yaml --store store/
-    cohort run --store store/ --quarters "2025/26 Q4" --jobs 2
+    cohort run --store store/ --quarters "2025/26 Q4" --jobs 2 --editions management publication
     cohort dictionary                             # re-render data_dictionary/README.md
 """
 
@@ -19,7 +19,12 @@ import sys
 import time
 from pathlib import Path
 
-from cohort.exceptions import CohortError
+from cohort.exceptions import (
+    CohortError,
+    MappingError,
+    PeriodError,
+    UsageError,
+)
 
 log = logging.getLogger("cohort")
 
@@ -33,21 +38,60 @@ def _available(names: list[str] | None) -> list[str]:
     return [n for n in REPORT_NOTEBOOKS if (folder / f"{n}.ipynb").exists()]
 
 
+def _refuse_real_store(path: Path) -> None:
+    """``cohort demo`` replaces only a store that ``cohort demo`` made."""
+    if not path.exists():
+        return
+    from cohort.store import store_info
+
+    if not (path / "manifest.json").is_file():
+        if path.is_dir() and not any(path.iterdir()):
+            return
+        raise UsageError(f"{path} exists and is not a demo store; choose another --store for the demo")
+    meta = store_info(path).get("metadata") or {}
+    if not (meta.get("made_by") == "cohort demo" or (meta.get("synthetic") and not meta.get("extract_date"))):
+        raise UsageError(f"{path} holds a store that cohort demo did not make (real data?); "
+                         "cohort demo never replaces it: choose another --store")
+
+
+def _editions(args: argparse.Namespace, default: list[str]) -> list[str]:
+    """The editions asked for with --policy (repeatable) and --editions, in order."""
+    chosen: list[str] = []
+    for group in (args.policy or [], args.editions or []):
+        for item in group:
+            chosen += [x for x in str(item).replace(",", " ").split() if x]
+    return chosen or default
+
+
+def _add_editions(parser: argparse.ArgumentParser, default: list[str]) -> None:
+    parser.add_argument(
+        "--policy", action="append", metavar="POLICY",
+        help="disclosure policy of one edition; repeat for several (management: every figure, "
+             "not for publication; publication: small counts suppressed; research; or a policy "
+             f".yaml file). Default: {' and '.join(default)}")
+    parser.add_argument("--editions", nargs="+", metavar="POLICY",
+                        help="the editions at once, e.g. --editions management publication")
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from cohort import batch, synthetic
     from cohort.privacy import identifiers_from, scan_outputs
     from cohort.store import write_store
 
     t0 = time.perf_counter()
+    _refuse_real_store(Path(args.store))
     print(f"Generating synthetic data: {args.authorities} fictional authorities, seed {args.seed} ...")
     data = synthetic.generate(seed=args.seed, authorities=args.authorities, scale=args.scale)
+    data.metadata["made_by"] = "cohort demo"
     print(f"  {data!r} ({time.perf_counter() - t0:.1f} s)")
     write_store(data, args.store, overwrite=True)
     print(f"Store written to {args.store} (fingerprint {data.fingerprint()})")
     quarters = [args.quarter] if args.quarter else None
+    editions = _editions(args, ["management", "publication"])
+    print(f"Editions: {', '.join(editions)}")
     manifest = batch.run(
         _available(args.notebooks), quarters=quarters, store=args.store, output=args.output,
-        jobs=args.jobs, force=args.force,
+        jobs=args.jobs, force=args.force, policies=editions,
     )
     print(batch.summarise(manifest))
     disclosure = [r for r in manifest.get("disclosure", []) if isinstance(r, dict)] if "disclosure" in manifest else []
@@ -71,31 +115,109 @@ def _cmd_run(args: argparse.Namespace) -> int:
     manifest = batch.run(
         _available(args.notebooks), authorities=args.authorities, quarters=args.quarters,
         store=args.store, output=args.output, jobs=args.jobs, force=args.force,
-        scheduler=args.scheduler,
+        scheduler=args.scheduler, policies=_editions(args, ["management"]),
     )
     print(batch.summarise(manifest))
     return 1 if (manifest["status"] == "failed").any() else 0
 
 
+def _print_problems(problems, limit: int) -> None:
+    shown = problems.head(limit)
+    for rec in shown.itertuples(index=False):
+        where = [str(rec.file)]
+        if rec.sheet:
+            where.append(f"sheet {rec.sheet}")
+        if rec.row is not None and str(rec.row) not in ("", "nan", "<NA>"):
+            where.append(f"row {rec.row}")
+        if rec.column:
+            where.append(f"column {rec.column!r}")
+        value = "" if rec.value is None or str(rec.value) in ("", "nan", "<NA>") else f" value {rec.value!r}:"
+        print(f"  - {', '.join(where)}:{value} {rec.message} [{rec.rule}]")
+    if len(problems) > limit:
+        counts = problems.iloc[limit:].groupby(["file", "rule"]).size()
+        print(f"  ... and {len(problems) - limit} more:")
+        for (file, rule), n in counts.items():
+            print(f"      {n:>6}  {rule} in {file}")
+
+
+def _print_coverage(tables_present) -> None:
+    from cohort.report.requirements import missing_sections
+
+    lacking = missing_sections(tables_present)
+    if len(lacking):
+        print("\nReport sections this extract cannot produce (they will be left out, saying why):")
+        for rec in lacking.itertuples(index=False):
+            print(f"  - {rec.report}: {rec.section} (no {rec.missing})")
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from cohort.loaders import validate_extract
 
-    problems = validate_extract(args.paths, mapping=args.mapping)
+    problems = validate_extract(args.paths, mapping=args.mapping, extract_date=args.extract_date)
+    meta = problems.attrs.get("metadata", {})
+    print(f"Extract date {meta.get('extract_date')}; files: {', '.join(meta.get('source_files', []))}")
+    for name, enc in meta.get("encodings", {}).items():
+        delim = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}.get(meta.get("delimiters", {}).get(name, ","))
+        print(f"  {name}: {enc}, {delim}-delimited")
+    for where, renamed in meta.get("headers_matched", {}).items():
+        print(f"  {where}: headers read as " + ", ".join(f"{a!r} -> {b!r}" for a, b in renamed.items()))
+    for where, n in meta.get("blank_rows_skipped", {}).items():
+        print(f"  {where}: {n} blank row(s) will go to the attrition log")
+    from cohort.loaders import read_mapping
+
+    mapped = set(read_mapping(args.mapping).tables) - set(meta.get("tables_absent", []))
+    present = mapped | {"authorities", "population"}  # ingest fills these from the shipped ONS tables
+    _print_coverage(present)
+    if args.output:
+        problems.to_csv(args.output, index=False)
+        print(f"\nEvery problem written to {args.output}")
     if problems.empty:
-        print("No problems found.")
+        print("\nNo problems found.")
         return 0
-    print(problems.to_string(index=False, max_colwidth=60))
-    print(f"\n{len(problems)} problem(s) found; nothing was written.")
+    print(f"\n{len(problems)} problem(s) found; nothing was written:")
+    _print_problems(problems, args.limit)
     return 1
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
+    import warnings
+
+    from cohort.exceptions import DataQualityWarning
     from cohort.loaders import ingest
 
-    data = ingest(args.paths, mapping=args.mapping, store_path=args.store, strict=not args.lenient)
-    print(f"{data!r}\nwritten to {args.store}")
+    key = None
+    if args.key_file:
+        try:
+            key = Path(args.key_file).read_text(encoding="utf-8").strip()
+        except OSError as err:
+            raise UsageError(f"cannot read the key file {args.key_file}: {err.strerror}") from err
+        if not key:
+            raise UsageError(f"the key file {args.key_file} is empty")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DataQualityWarning)
+        data = ingest(
+            args.paths, mapping=args.mapping, store_path=args.store, strict=not args.lenient, key=key,
+            extract_date=args.extract_date, population_files=args.population or (), force=args.force,
+        )
+    meta = data.metadata
+    for w in caught:
+        if issubclass(w.category, DataQualityWarning):
+            print(f"note: {w.message}")
+    codes = sorted(set(data.authorities["authority_code"]))
+    names = dict(zip(data.authorities["authority_code"], data.authorities["authority_name"], strict=True))
+    print(f"Ingested {meta['system']} extract dated {meta['extract_date']} ({meta['extract_date_source']}) "
+          f"into {args.store}: " + ", ".join(f"{c} {names.get(c, '')}".strip() for c in codes))
+    print(f"  {'table':<16}{'rows in':>10}{'loaded':>10}{'set aside':>11}")
+    for t, n in meta["rows_in"].items():
+        print(f"  {t:<16}{n:>10,}{meta['rows_out'][t]:>10,}{meta['rows_rejected'][t]:>11,}")
+    for where, j in meta.get("joins", {}).items():
+        print(f"  {where}: {j['rows_in']:,} rows, {j['merged']:,} joined to {j['table']}, {j['attrition']:,} set aside")
+    if meta.get("reference_tables"):
+        years = ", ".join(f"mid-{y}" for y in meta.get("population_years", []))
+        print(f"  filled from the shipped reference data: {', '.join(meta['reference_tables'])} ({years} populations)")
     if len(data.attrition):
-        print(f"{len(data.attrition)} row(s) went to the attrition log (see the store's attrition table)")
+        print(f"{len(data.attrition):,} row(s) are in the store's attrition log with their reasons")
+    _print_coverage(data.tables)
     return 0
 
 
@@ -119,6 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
     p = argparse.ArgumentParser(prog="cohort", description=__doc__.split("\n")[0])
     p.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    p.add_argument("--traceback", action="store_true", help="show the Python traceback of an error (for bug reports)")
     sub = p.add_subparsers(dest="command", required=True)
 
     d = sub.add_parser("demo", help="generate synthetic data, store it and run every report")
@@ -131,6 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--notebooks", nargs="*", default=None)
     d.add_argument("--jobs", type=int, default=2)
     d.add_argument("--force", action="store_true", help="rerun reports whose inputs have not changed")
+    _add_editions(d, ["management", "publication"])
     d.set_defaults(func=_cmd_demo)
 
     r = sub.add_parser("run", help="run report notebooks for authorities x quarters")
@@ -142,17 +266,39 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--jobs", type=int, default=2)
     r.add_argument("--force", action="store_true")
     r.add_argument("--scheduler", default=None, help="Dask scheduler address (optional)")
+    _add_editions(r, ["management"])
     r.set_defaults(func=_cmd_run)
 
-    v = sub.add_parser("validate", help="report every problem in an extract; write nothing")
-    v.add_argument("paths", nargs="+")
-    v.add_argument("--mapping", default=None)
+    extract_help = ("the day the extract was taken, yyyy-mm-dd (default: the mapping's extract_date, "
+                    "else today); dates after it are errors")
+    v = sub.add_parser("validate", help="report every problem in an extract; write nothing",
+                       description="Check an extract against the data model and list every problem "
+                                   "(file, row, column), and the report sections it cannot produce. "
+                                   "Exit 0: no problems; 1: problems; 2: usage or mapping error.")
+    v.add_argument("paths", nargs="+", help="extract files (CSV, XLSX, Parquet)")
+    v.add_argument("--mapping", default=None,
+                   help="mapping YAML file or packaged mapping name (childview, youthtrack); default identity")
+    v.add_argument("--extract-date", default=None, help=extract_help)
+    v.add_argument("--limit", type=int, default=50, help="problems to print (default 50); --output has all")
+    v.add_argument("--output", default=None, help="write every problem to this CSV file")
     v.set_defaults(func=_cmd_validate)
 
-    i = sub.add_parser("ingest", help="load extracts through a mapping into a store")
-    i.add_argument("paths", nargs="+")
-    i.add_argument("--mapping", default=None)
-    i.add_argument("--store", required=True)
+    i = sub.add_parser("ingest", help="load an extract through a mapping into a store (new, or refreshed)",
+                       description="Load, validate and pseudonymise an extract, complete its authorities and "
+                                   "10-17 populations from the shipped ONS estimates, and write it into a "
+                                   "store: a new one, or an existing one whose partitions for these "
+                                   "authorities are replaced (others kept). The pseudonymisation key comes "
+                                   "from --key-file or COHORT_PSEUDONYMISATION_KEY: keep it the same every "
+                                   "quarter. Exit 0: ingested; 1: data problems; 2: usage or mapping error.")
+    i.add_argument("paths", nargs="+", help="extract files (CSV, XLSX, Parquet)")
+    i.add_argument("--mapping", default=None, help="mapping YAML file or packaged mapping name")
+    i.add_argument("--store", required=True, help="store folder (created, or refreshed)")
+    i.add_argument("--extract-date", default=None, help=extract_help)
+    i.add_argument("--key-file", default=None, help="file holding the pseudonymisation key")
+    i.add_argument("--population", action="append", default=None, metavar="FILE",
+                   help="a newer ONS 10-17 population file in the published layout (repeatable)")
+    i.add_argument("--force", action="store_true",
+                   help="replace authorities even if the store holds a later extract of them")
     i.add_argument("--lenient", action="store_true", help="move invalid rows to the attrition log instead of failing")
     i.set_defaults(func=_cmd_ingest)
 
@@ -163,15 +309,42 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+#: Exit codes of every subcommand (README, "Exit codes").
+EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def _exit_code(exc: CohortError) -> int:
+    return EXIT_USAGE if isinstance(exc, UsageError | MappingError | PeriodError) else EXIT_DATA
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``cohort`` command."""
+    """Entry point of the ``cohort`` command.
+
+    Exit codes: 0 success; 1 data problems (validation problems, an
+    unreadable file, names in an extract, a stale extract, failed reports);
+    2 usage or mapping errors (bad arguments, missing files, an invalid
+    mapping, an unknown authority); 3 an internal error (a bug: the message
+    says how to see the traceback). No traceback is printed unless
+    ``--traceback`` is given.
+    """
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
     try:
         return args.func(args)
     except CohortError as exc:
+        if args.traceback:
+            raise
         print(f"cohort: {exc}", file=sys.stderr)
-        return 2
+        return _exit_code(exc)
+    except KeyboardInterrupt:
+        print("cohort: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: say so in one line, never a traceback
+        if args.traceback:
+            raise
+        print(f"cohort: internal error ({type(exc).__name__}: {exc}); this is a bug in cohort, "
+              "please report it with the output of the same command run with --traceback", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -22,7 +22,7 @@ TABLES: tuple[str, ...] = (
 )
 
 #: Columns of the attrition log: every input row that did not reach a table.
-ATTRITION_COLUMNS: tuple[str, ...] = ("file", "sheet", "table", "row", "column", "rule", "reason")
+ATTRITION_COLUMNS: tuple[str, ...] = ("file", "sheet", "table", "row", "column", "rule", "reason", "authority_code")
 
 
 @dataclass

@@ -56,6 +56,11 @@ class ValidationError(CohortError):
         return "\n".join(lines)
 
 
+class UsageError(CohortError):
+    """A command or function was called wrongly: a file that does not exist, an
+    argument that is not a date, an option that does not fit (exit code 2)."""
+
+
 class MappingError(CohortError):
     """A column-mapping file is malformed or does not fit the extract."""
 
@@ -81,8 +86,17 @@ class SmallCountWarning(CohortWarning):
     """An estimate rests on very few events; read its interval, not its point."""
 
 
+class SeparationWarning(CohortWarning):
+    """A regression's maximum likelihood estimate does not exist: some covariate
+    pattern predicts the outcome perfectly, so some estimates are infinite."""
+
+
 class ApproximationWarning(CohortWarning):
     """An approximate method was used where an exact one was not possible."""
+
+
+class DisclosureWarning(CohortWarning):
+    """A table may not be protected as the caller meant (e.g. an undeclared total)."""
 
 
 class DataQualityWarning(CohortWarning):

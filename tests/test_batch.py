@@ -65,3 +65,29 @@ def test_partial_rerun_keeps_earlier_reports_in_the_index(store_path, tmp_path):
     assert {r["authority"] for r in runs} == {"X01", "X02"}
     index = (tmp_path / "index.html").read_text()
     assert "tiny_X01" in index and "tiny_X02" in index
+
+
+def test_two_editions_never_overwrite_each_other(store_path, tmp_path):
+    """--editions management publication: each report twice, the edition in the file name,
+    the manifest record and the index; a notebook without a policy parameter runs once."""
+    nbs = [str(NB / "editions.ipynb"), str(NB / "tiny.ipynb")]
+    specs = batch.plan(nbs, ["X01"], ["2024/25 Q1"], store=store_path, output=tmp_path,
+                       policies=["management", "publication"])
+    assert [Path(s.html_path).name for s in specs] == [
+        "editions_X01_2024-25Q1_management.html", "editions_X01_2024-25Q1_publication.html",
+        "tiny_X01_2024-25Q1.html"]
+    assert len({s.key for s in specs}) == 3
+    assert batch.plan(nbs[:1], ["X01"], ["2024/25 Q1"], store=store_path, output=tmp_path,
+                      policies=["local_board"])[0].edition == "publication"  # the former name
+    with pytest.raises(CohortError, match="unknown policy"):
+        batch.plan(nbs, ["X01"], ["2024/25 Q1"], store=store_path, output=tmp_path, policies=["open"])
+    m = batch.run(nbs, ["X01"], ["2024/25 Q1"], store=store_path, output=tmp_path, jobs=1,
+                  progress=False, policies=["management", "publication"])
+    assert set(m["status"]) == {"ok"}
+    assert m["edition"].tolist() == ["management", "publication", ""]
+    for edition in ("management", "publication"):
+        html = Path(m.loc[m["edition"] == edition, "html"].iloc[0]).read_text()
+        assert f"{edition} edition for X01" in html
+    index = (tmp_path / "index.html").read_text()
+    assert "Management information (not for publication)" in index
+    assert "Publication (small counts suppressed)" in index

@@ -37,3 +37,17 @@ def test_cohort_errors_are_one_line_not_a_traceback(capsys):
     rc = main(["run", "--store", "/nonexistent/store", "--notebooks", "quarterly_profile"])
     err = capsys.readouterr().err
     assert rc == 2 and err.startswith("cohort: ")
+
+
+def test_run_and_demo_take_editions():
+    """cohort run --policy (repeatable) or --editions; run defaults to the management
+    edition, demo to both."""
+    from cohort.cli import _editions, build_parser
+
+    p = build_parser()
+    assert _editions(p.parse_args(["run"]), ["management"]) == ["management"]
+    args = p.parse_args(["run", "--policy", "management", "--policy", "publication"])
+    assert _editions(args, ["management"]) == ["management", "publication"]
+    assert _editions(p.parse_args(["run", "--editions", "publication", "research"]), []) == [
+        "publication", "research"]
+    assert _editions(p.parse_args(["demo"]), ["management", "publication"]) == ["management", "publication"]

@@ -38,9 +38,9 @@ from cohort.disclosure import (
 )
 from cohort.exceptions import DisclosureError
 
-LOCAL = load_policy("local_board")
+LOCAL = load_policy("publication")
 RESEARCH = load_policy("research")
-MOJ = load_policy({"extends": "local_board", "name": "moj_style", "source": "test: mojSuppression comparison",
+MOJ = load_policy({"extends": "publication", "name": "moj_style", "source": "test: mojSuppression comparison",
                    "unsafe_if": "at_or_below"})
 ATTACK = settings(max_examples=40, derandomize=True, deadline=None,
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -118,14 +118,40 @@ def wide_equations(df, tag=None):
 
 
 def test_shipped_policies_state_their_source_and_rules():
-    assert available_policies() == ["local_board", "non_personal", "research"]
+    assert available_policies() == ["management", "non_personal", "publication", "research"]
     assert (LOCAL.threshold, LOCAL.unsafe_if, LOCAL.zeros) == (5, "below", "attribute")
     assert (LOCAL.rate_min_numerator, LOCAL.rate_min_denominator) == (5, 10)
-    assert "METHODS.md section 7" in LOCAL.source and "mojSuppression" in LOCAL.source
+    assert "mojSuppression" in LOCAL.source and "METHODS.md" not in LOCAL.source
+    assert (LOCAL.name, LOCAL.edition, LOCAL.mitigation) == ("publication", "publication", "suppress")
     assert (RESEARCH.threshold, RESEARCH.zeros, RESEARCH.round_base) == (10, "disclosive", 5)
     assert "ACRO" in RESEARCH.source and "safe_threshold 10" in RESEARCH.source
     with pytest.raises(dataclasses.FrozenInstanceError):
         LOCAL.threshold = 3  # type: ignore[misc]
+
+
+def test_management_edition_shows_every_figure_and_keeps_the_audit():
+    """The management policy: same YAML, no cell suppression, marking for every page,
+    an audit that still counts the small figures shown (here 3 and 4: by construction)."""
+    m = load_policy("management")
+    assert (m.edition, m.mitigation, m.marking) == ("management", "none",
+                                                    "Management information: not for publication")
+    assert load_policy("local_board") == load_policy("publication")  # the former name still works
+    t = pd.DataFrame({"A": [3, 12], "B": [4, 11]}, index=["x", "y"])
+    p = protect(t, m)
+    assert p.n_suppressed == 0 and MARKER not in p.table.to_numpy()
+    assert p.table.to_numpy().tolist() == [["3", "4"], ["12", "11"]]
+    assert p.audit["check"].tolist() == ["threshold"] and p.status == "pass"
+    assert p.audit["n_affected"].iloc[0] == 2 and "not for publication" in p.footnote()
+    long = profile_table()
+    shown = protect(long, m).table
+    assert MARKER not in shown.to_numpy()
+    assert not shown["estimate"].isin(["", MISSING]).any()
+    with pytest.raises(ValueError, match="only a management edition"):
+        protect(t, "publication", mitigation="none")
+    with pytest.raises(ValueError, match="only a management edition"):
+        protect(t, m, mitigation="suppress")
+    with pytest.raises(ValueError, match="management edition has mitigation 'none'"):
+        load_policy({"extends": "publication", "name": "x", "source": "y", "edition": "management"})
 
 
 def test_unsafe_if_comparison_is_explicit():
@@ -144,14 +170,14 @@ def test_load_policy_from_file_dict_and_errors(tmp_path):
     assert (p.name, p.threshold, p.zeros, p.source) == ("board_x", 7, "disclosive", "Board minute 2025/07")
     assert load_policy(str(f)) == p
     assert load_policy(p) is p
-    with pytest.raises(ValueError, match="'local_board', 'non_personal', 'research'"):
+    with pytest.raises(ValueError, match="'management', 'non_personal', 'publication', 'research'"):
         load_policy("ons")
     with pytest.raises(ValueError, match="choose one of 'below', 'at_or_below'"):
-        load_policy({"extends": "local_board", "name": "x", "source": "y", "unsafe_if": "under"})
+        load_policy({"extends": "publication", "name": "x", "source": "y", "unsafe_if": "under"})
     with pytest.raises(ValueError, match="source must state"):
-        load_policy({"extends": "local_board", "name": "x", "source": " "})
+        load_policy({"extends": "publication", "name": "x", "source": " "})
     with pytest.raises(ValueError, match="unknown keys"):
-        load_policy({"extends": "local_board", "name": "x", "source": "y", "safe_threshold": 10})
+        load_policy({"extends": "publication", "name": "x", "source": "y", "safe_threshold": 10})
     with pytest.raises(ValueError, match="missing keys"):
         load_policy({"name": "x", "source": "y", "threshold": 5})
 
@@ -690,5 +716,5 @@ def test_policy_is_a_parameter_not_a_global():
     t = acro_grid(7)
     assert protect(t, LOCAL, row_total="Total", col_total="Total").n_suppressed == 0
     assert protect(t, RESEARCH, row_total="Total", col_total="Total").n_suppressed == 4
-    assert protect(t, "local_board", row_total="Total", col_total="Total").n_suppressed == 0
+    assert protect(t, "publication", row_total="Total", col_total="Total").n_suppressed == 0
     assert isinstance(LOCAL, Policy)

@@ -33,8 +33,9 @@ def demo():
 
 @pytest.fixture()
 def rep(demo):
+    """The publication edition (small counts suppressed)."""
     data, ev = demo
-    return cohort.ProgrammeReport(data, CYC, ev.authorities_, title="Intervention evaluation")
+    return cohort.ProgrammeReport(data, CYC, ev.authorities_, title="Intervention evaluation", policy="publication")
 
 
 def test_figures_return_axes_and_describe_their_data(demo):
@@ -79,6 +80,7 @@ def test_figure_html_carries_the_text_alternative(demo):
 def test_programme_report_header(rep):
     header = rep.header()._repr_html_()
     assert f"Intervention evaluation: {CYC}" in header
+    assert "Publication edition" in header and rep.min_count == 5
     assert "Northwold, Wexcombe (X03, X05)" in header
     assert "SYNTHETIC DATA" in header
     with pytest.raises(cohort.CohortError, match="not in the data"):
@@ -104,6 +106,16 @@ def test_small_offending_counts_are_not_published(rep, demo):
     assert (sensitivity_table(rep, ev, "first_formal_outcome", res)["Estimate (95% CI)"] == "[c]").all()
     assert sensitivity_rows(rep, ev, "first_formal_outcome", res)["estimate"].isna().all()
     assert sensitivity_rows(rep, ev, "attendance_change", res)["estimate"].notna().all()
+
+
+def test_management_edition_shows_every_figure(demo):
+    data, ev = demo
+    rep = cohort.ProgrammeReport(data, CYC, ev.authorities_, title="Intervention evaluation")
+    assert rep.edition == "management" and rep.min_count == 0
+    assert "Management information: not for publication" in rep.header()._repr_html_()
+    res = results_table(rep, ev)
+    assert res.attrs["hidden"] == [] and (res["Participants"] != "[c]").all()
+    assert "2 participants offended, fewer than 30" in evidence_text(rep, ev, res)
 
 
 def test_flow_table_protects_small_exclusions(rep, demo):

@@ -10,9 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import importlib.util
-import sys
 import tempfile
-import types
 import warnings
 from pathlib import Path
 
@@ -25,7 +23,6 @@ from cohort.cohortdata import ATTRITION_COLUMNS
 from cohort.exceptions import DataQualityWarning, MappingError, PrivacyError, ValidationError
 from cohort.loaders import (
     KEY_ENVIRONMENT_VARIABLE,
-    NA_VALUES,
     PROBLEM_COLUMNS,
     ingest,
     load_extract,
@@ -109,7 +106,7 @@ def test_malformed_extract_raises_one_error_listing_every_planted_problem(proble
     assert text.startswith(f"{len(fixtures.PLANTED)} problems found in the input:")
     assert "childview_malformed.xlsx, sheet Offences, row 5, column 'Outcome': value 'YRX'" in text
     assert "closest: 'YRO'" in text
-    assert "sheet Victims, column 'Contacted': required column 'Contacted' (contacted) is missing" in text
+    assert "sheet Victims, column 'Contacted': required column 'Contacted' (contacted) named in the mapping is missing from the file" in text
 
 
 def test_problem_values_are_as_written_in_the_source(problems):
@@ -139,6 +136,7 @@ def test_lenient_load_moves_the_same_rows_to_attrition(lenient):
     expected = {(t, r) for t, _, r, _, _ in fixtures.PLANTED if r is not None}
     expected |= {("victims", r) for r in range(1, len(fixtures.VICTIMS) + 1)}  # column missing
     expected |= set(fixtures.CASCADED)
+    expected |= {("offences", 14)}  # the blank row
     assert got == expected
     assert not att.duplicated(["file", "sheet", "table", "row"]).any()
     cascade = att.set_index(["table", "row"]).loc[("offences", 2)]
@@ -154,7 +152,8 @@ def test_input_rows_equal_loaded_plus_attrition_per_table(lenient):
         assert n_in == len(lenient.tables[table]) + n_att, table
         assert meta["rows_out"][table] == len(lenient.tables[table])
         assert meta["rows_rejected"][table] == n_att
-    assert meta["rows_in"] == {"children": 13, "offences": 15, "interventions": 8, "victims": 5}
+    # rows_in counts every data row of the files, the blank offences row included
+    assert meta["rows_in"] == {"children": 13, "offences": 16, "interventions": 8, "victims": 5}
 
 
 def test_lenient_load_keeps_only_valid_rows(lenient):
@@ -174,7 +173,10 @@ def test_strict_false_warns_about_attrition():
 
 
 def test_clean_extract_loads_completely_with_model_dtypes(clean):
-    assert clean.attrition.empty
+    # only the blank row is set aside, and it is logged
+    att = clean.attrition
+    assert att[["table", "row", "rule", "reason"]].values.tolist() == [["offences", 14, "blank_row", "blank row"]]
+    assert clean.metadata["rows_in"]["offences"] == 16
     assert clean.metadata["rows_out"] == {"children": 12, "offences": 15, "interventions": 8, "victims": 5}
     off = clean.offences
     assert list(off.columns) == [
@@ -326,8 +328,8 @@ def test_rows_count_from_one_under_the_header_including_blank_rows(tmp_path):
     p = validate_extract(path)
     assert p[["row", "column", "rule"]].values.tolist() == [[4, "gravity_score", "type"]]
     data = load(path, strict=False, key=KEY)
-    assert data.metadata["rows_in"] == {"offences": 2}
-    assert data.attrition["row"].tolist() == [4]
+    assert data.metadata["rows_in"] == {"offences": 4}
+    assert data.attrition[["row", "rule"]].values.tolist() == [[2, "blank_row"], [3, "blank_row"], [4, "type"]]
 
 
 # ----------------------------------------------------------------------------- privacy
@@ -438,14 +440,24 @@ def yaml_of(mapping) -> dict:
 # ----------------------------------------------------------------------------- ingest
 
 
-def test_ingest_loads_then_writes_the_store(monkeypatch, tmp_path):
-    calls = []
-    fake = types.ModuleType("cohort.store")
-    fake.write_store = lambda data, path: calls.append((data, path))
-    monkeypatch.setitem(sys.modules, "cohort.store", fake)
-    data = ingest(XLSX, "childview", tmp_path / "store", key=KEY)
-    assert calls == [(data, tmp_path / "store")]
+def test_ingest_loads_completes_and_writes_the_store(tmp_path):
+    from cohort.store import open_store, store_info
+
+    data = ingest(XLSX, "childview", tmp_path / "store", key=KEY, extract_date="2024-06-01")
+    back = open_store(tmp_path / "store")
+    assert back.fingerprint() == data.fingerprint()
     assert data.metadata["rows_out"]["offences"] == 15
+    # the reference tables a real extract lacks are filled from the shipped ONS estimates
+    assert back.authorities[["authority_code", "authority_name", "region"]].values.tolist() == [
+        ["E08000014", "Sefton", "North West"]
+    ]
+    assert back.population.groupby("mid_year")["population"].sum().to_dict() == {
+        2021: 24412, 2022: 24653, 2023: 25073  # ONS mid-year estimates, tests/test_population.py
+    }
+    record = store_info(tmp_path / "store")["ingests"][0]
+    assert record["files"][0]["name"] == "childview_extract.xlsx"
+    assert record["extract_date"] == "2024-06-01"
+    assert record["rows_in"]["offences"] == 16 and record["attrition_rows"] == 1
 
 
 # ----------------------------------------------------------------------------- property
@@ -484,8 +496,7 @@ def test_row_conservation_survives_random_deletions_and_corruptions(data):
             path = Path(tmp) / name
             df.to_csv(path, index=False)
             paths.append(path)
-            blank = df.apply(lambda col: col.str.strip().isin(NA_VALUES)).all(axis=1)
-            written[name] = int((~blank).sum())
+            written[name] = len(df)  # blank rows too: they are logged
         out = load(paths, mapping="childview", strict=False, key=KEY)
         table_of = {"childview_young_people.csv": "children", "childview_offences.csv": "offences"}
         att = out.attrition

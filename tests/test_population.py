@@ -156,9 +156,9 @@ def test_same_mid_year_convention_does_not_reproduce_published_rates(totals):
         for a, y, c, pub in custody_2022
     ]
     assert not all(hits)
-    # and 2023 would need mid-2023, which is not shipped
-    with pytest.raises(ValueError, match="mid-2023"):
-        denominator(totals, "Sefton", 2023, "same_mid_year")
+    # and 2024 would need mid-2024, which is not shipped
+    with pytest.raises(ValueError, match="mid-2024"):
+        denominator(totals, "Sefton", 2024, "same_mid_year")
 
 
 # ------------------------------------------------------------------ the YJB financial-year table
@@ -261,8 +261,21 @@ def test_ons_schema():
 def test_ons_all_areas_and_years():
     p = ons()
     per_year = p.groupby("mid_year")["authority_code"].nunique().to_dict()
-    assert per_year == {2021: 331, 2022: 356}
-    assert len(p) == (331 + 356) * 16
+    assert per_year == {2021: 331, 2022: 356, 2023: 356}
+    assert len(p) == (331 + 356 + 356) * 16
+
+
+def test_mid_2023_estimates_match_the_published_totals():
+    """ONS mid-2023 (mye23tablesew.xlsx, MYE2), ages 10-17, as checked in the reference
+    README: Sefton 25,073, Wirral 31,534, Liverpool 41,829; England and Wales (the
+    318 lower-tier authorities) 5,881,485 = 3,015,990 male + 2,865,495 female."""
+    t = total_10_17(2023, ["Sefton", "Wirral", "Liverpool"])
+    assert t["population"].tolist() == [25_073, 31_534, 41_829]
+    p = ons(mid_year=2023, by=("sex",))
+    lower = p[p["authority_code"].str[:3].isin(["E06", "E07", "E08", "E09", "W06"])]
+    assert lower["authority_code"].nunique() == 318
+    assert int(lower["population"].sum()) == 5_881_485
+    assert lower.groupby("sex")["population"].sum().to_dict() == {"Female": 2_865_495, "Male": 3_015_990}
 
 
 @pytest.mark.parametrize(
@@ -288,14 +301,14 @@ def test_by_breakdowns_sum_consistently():
     by_age = ons(areas=["Wirral"], by=["age"])
     tot = total_10_17(areas=["Wirral"])
     assert list(by_sex.columns) == list(tot.columns) == list(POPULATION_COLUMNS)
-    assert len(by_sex) == 4 and by_sex["age"].isna().all()
-    assert len(by_age) == 16 and set(by_age["sex"]) == {"All"}
-    assert len(tot) == 2 and tot["age"].isna().all() and set(tot["sex"]) == {"All"}
+    assert len(by_sex) == 6 and by_sex["age"].isna().all()
+    assert len(by_age) == 24 and set(by_age["sex"]) == {"All"}
+    assert len(tot) == 3 and tot["age"].isna().all() and set(tot["sex"]) == {"All"}
     for df in (by_sex, by_age, tot):
         assert df.groupby("mid_year")["population"].sum().to_dict() == (
             full.groupby("mid_year")["population"].sum().to_dict()
         )
-    assert tot["population"].tolist() == [30_541, 31_150]
+    assert tot["population"].tolist() == [30_541, 31_150, 31_534]
 
 
 def test_ons_orders_rows_as_requested():
@@ -361,7 +374,7 @@ def test_dict_areas():
 def test_argument_errors():
     with pytest.raises(ValueError, match="'age', 'sex'"):
         ons(by=("ethnicity",))
-    with pytest.raises(ValueError, match=r"available: \[2021, 2022\]"):
+    with pytest.raises(ValueError, match=r"available: \[2021, 2022, 2023\]"):
         ons(mid_year=2019)
     with pytest.raises(ValueError, match="Did you mean 'sefton'"):
         ons(areas=["Sefon"])
@@ -400,14 +413,15 @@ def test_population_for_period_conventions(kind, period, previous, same):
     assert population_for_period(pop, kind, period)["mid_year"].tolist() == [previous]
     got = population_for_period(pop, kind, period, convention="same_mid_year")
     assert got["mid_year"].tolist() == [same]
-    assert list(got.columns) == ["period", "mid_year", "population"]
+    assert list(got.columns) == ["period", "mid_year", "population", "population_note"]
+    assert got["population_note"].isna().all()
 
 
 def test_population_for_period_labels_and_errors():
     pop = total_10_17(areas=["Sefton", "Wirral"])
     got = population_for_period(pop, "financial_year", "2022/23")
     assert got["period"].tolist() == ["2022/23", "2022/23"]
-    assert len(got) == 2 and list(got.columns[1:]) == list(pop.columns)
+    assert len(got) == 2 and list(got.columns[1:-1]) == list(pop.columns)
     assert population_for_period(pop, "rolling_12m", "2022/23 Q3")["period"].iloc[0] == (
         "12 months to 2022/23 Q3"
     )
@@ -415,8 +429,14 @@ def test_population_for_period_labels_and_errors():
         population_for_period(pop, "month", 2022)
     with pytest.raises(ValueError, match="'previous_mid_year', 'same_mid_year'"):
         population_for_period(pop, "calendar_year", 2022, convention="latest")
-    with pytest.raises(ValueError, match="mid-2023"):
-        population_for_period(pop, "calendar_year", 2024)
+    with pytest.raises(ValueError, match="mid-2024"):
+        population_for_period(pop, "calendar_year", 2025)
+    # with fallback, the nearest year stands in and says so
+    got = population_for_period(pop, "calendar_year", 2025, fallback=True)
+    assert got["mid_year"].unique().tolist() == [2023]
+    assert got["population_note"].unique().tolist() == ["mid-2023 population used; mid-2024 not available"]
+    early = population_for_period(pop, "calendar_year", 2020, fallback=True)
+    assert early["population_note"].iloc[0] == "mid-2021 population used; mid-2019 not available"
     with pytest.raises(ValueError):
         population_for_period(pop, "financial_year", 2022)  # ambiguous: 2021/22 or 2022/23?
     with pytest.raises(ValueError, match="mid_year"):
@@ -451,7 +471,7 @@ def test_newer_file_can_be_added(tmp_path):
     new = load_ons_file(_sefton_2023(tmp_path))
     assert new["mid_year"].unique().tolist() == [2023]
     shipped = ons(areas=["Sefton"])  # default source unchanged
-    assert shipped["mid_year"].unique().tolist() == [2021, 2022]
+    assert shipped["mid_year"].unique().tolist() == [2021, 2022, 2023]
     pop = total_10_17(areas=["Sefton"], source=new)
     assert pop["population"].tolist() == [2 * sum(1500 + a for a in range(10, 18))]
     assert population_for_period(pop, "calendar_year", 2024)["mid_year"].tolist() == [2023]

@@ -37,7 +37,7 @@ def test_a_table_name_is_used_once(small_data):
 
 
 def test_masked_hides_exactly_the_suppressed_cells(small_data):
-    r = Report(small_data, "X01", "", title="t")
+    r = Report(small_data, "X01", "", title="t", policy="publication")
     p = r.table(cohort.profile(small_data, "X01", r.quarter), "profile")
     m = masked(p)
     hidden = p.table["estimate"].eq("[c]")
@@ -47,7 +47,7 @@ def test_masked_hides_exactly_the_suppressed_cells(small_data):
 
 
 def test_compact_html_moves_constants_to_caption_and_joins_the_interval(small_data):
-    r = Report(small_data, "X01", "", title="t")
+    r = Report(small_data, "X01", "", title="t", policy="publication")
     p = r.table(cohort.profile(small_data, "X01", r.quarter), "profile")
     html = compact_html(p, "Profile")
     assert "authority code: X01" in html and "confidence: 95%" in html
@@ -56,7 +56,7 @@ def test_compact_html_moves_constants_to_caption_and_joins_the_interval(small_da
 
 
 def test_kpi_board_shows_change_only_when_both_quarters_are_shown(small_data):
-    r = Report(small_data, "X01", "", title="t")
+    r = Report(small_data, "X01", "", title="t", policy="publication")
     board = kpi_tables(r)
     assert list(board.columns) == ["KPI", "Measure", "Category", "Count", "%", "Last quarter %",
                                    "Change", "Year count", "Year %"]
@@ -69,7 +69,8 @@ def test_kpi_board_shows_change_only_when_both_quarters_are_shown(small_data):
 
 
 def test_excel_board_pack(small_data, tmp_path):
-    r = Report(small_data, "X01", "", title="Quarterly cohort profile", output_dir=tmp_path)
+    r = Report(small_data, "X01", "", title="Quarterly cohort profile", output_dir=tmp_path,
+               policy="publication")
     r.table(cohort.profile(small_data, "X01", r.quarter), "profile")
     statement = r.finish()._repr_html_()
     assert "Disclosure control" in statement

@@ -19,10 +19,10 @@ import pyarrow.parquet as pq
 import pytest
 from pandas.testing import assert_frame_equal
 
-from cohort import store as store_module
 from cohort.cohortdata import ATTRITION_COLUMNS, CohortData
 from cohort.exceptions import CohortError
 from cohort.store import default_store_path, open_store, store_info, write_store
+from cohort.store import reading as store_reading
 
 
 def make_data() -> CohortData:
@@ -275,7 +275,7 @@ def test_one_authority_does_not_touch_the_others(store, monkeypatch):
         read.append(str(source))
         return real(source, *args, **kwargs)
 
-    monkeypatch.setattr(store_module.pq, "read_table", spy)
+    monkeypatch.setattr(store_reading.pq, "read_table", spy)
     one = open_store(store, authorities="X02")
     assert len(one.offences) == 3 and set(one.offences["authority_code"]) == {"X02"}
     assert read and not any("X01" in p or "X03" in p for p in read)

@@ -279,11 +279,13 @@ def _population_rates(
     for p in periods.itertuples(index=False):
         rows = frame["period"] == p.period
         try:
-            pop = population_for_period(population, period_kind, p.key, convention)
+            pop = population_for_period(population, period_kind, p.key, convention, fallback=True)
         except ValueError as err:
             frame.loc[rows, "note"] = str(err)
             continue
         frame.loc[rows, "population_year"] = int(pop["mid_year"].iloc[0])
+        fallback_note = pop["population_note"].iloc[0]
+        pop = pop.drop(columns="population_note")
         cells, reason = _population_by(pop, by, authorities, ages)
         if cells is None:
             frame.loc[rows, "note"] = reason
@@ -298,6 +300,8 @@ def _population_rates(
         frame.loc[no_pop, "note"] = (
             f"no mid-{int(pop['mid_year'].iloc[0])} population for this cell"
         )
+        if fallback_note is not None and not pd.isna(fallback_note):
+            frame.loc[rows & ~no_pop, "note"] = fallback_note
 
     ci = rate_ci(
         frame["numerator"].to_numpy(), frame["denominator"].to_numpy(), per=per, level=level
@@ -504,7 +508,9 @@ def fte(
         - ``confidence``: the confidence level.
         - ``population_year``: the mid-year estimate used.
         - ``note``: why a rate is missing (e.g. the population has no
-          ethnicity breakdown), else missing.
+          ethnicity breakdown), or that the nearest mid-year stood in for
+          one not in the data ("mid-2023 population used; mid-2024 not
+          available"), else missing.
 
     Notes
     -----

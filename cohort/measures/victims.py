@@ -21,15 +21,9 @@ import pandas as pd
 from cohort.cohortdata import CohortData
 from cohort.dictionary import load_dictionary
 from cohort.measures._common import TIDY_COLUMNS, quarter_window
-from cohort.measures.kpi import (
-    CHANGE_COLUMNS,
-    MeasureSpec,
-    _counts_frame,
-    _evaluate,
-    _tidy,
-    _victim_frame,
-    _with_change,
-)
+from cohort.measures.kpi.definitions import CHANGE_COLUMNS, MeasureSpec
+from cohort.measures.kpi.engine import _counts_frame, _evaluate, _tidy, _with_change
+from cohort.measures.kpi.records import _victim_frame
 from cohort.periods import QuarterLike, quarter_label
 
 __all__ = ["NOT_RECORDED", "VICTIM_MEASURES", "victims"]

@@ -42,6 +42,7 @@ Examples
 from __future__ import annotations
 
 from cohort.population.areas import service_areas
+from cohort.population.authorities import UnknownAuthorityError, authorities_table, population_table
 from cohort.population.for_period import population_for_period
 from cohort.population.ons import ONS_COLUMNS, POPULATION_COLUMNS, load_ons_file, ons, total_10_17
 from cohort.population.yjb import yjb_service_table
@@ -49,9 +50,12 @@ from cohort.population.yjb import yjb_service_table
 __all__ = [
     "ONS_COLUMNS",
     "POPULATION_COLUMNS",
+    "UnknownAuthorityError",
+    "authorities_table",
     "load_ons_file",
     "ons",
     "population_for_period",
+    "population_table",
     "service_areas",
     "total_10_17",
     "yjb_service_table",

@@ -34,6 +34,8 @@ def population_for_period(
     period_kind: PeriodKind,
     year: int | str | pd.Period,
     convention: Convention = "previous_mid_year",
+    *,
+    fallback: bool = False,
 ) -> pd.DataFrame:
     """The rows of a population table to use as the denominator of a period.
 
@@ -53,12 +55,18 @@ def population_for_period(
         ends -- calendar 2022 -> mid-2021; 2021/22 -> mid-2021; 12 months to
         2023/24 Q2 (Sep 2023) -> mid-2022. ``"same_mid_year"``: the year in
         which the period ends (calendar 2022 -> mid-2022; 2021/22 -> mid-2022).
+    fallback : bool, default False
+        When the needed mid-year is not in ``population``, use the nearest
+        one it holds (the latest before it, else the earliest after it)
+        instead of raising, and say so in the ``population_note`` column
+        (e.g. "mid-2023 population used; mid-2024 not available").
 
     Returns
     -------
     pandas.DataFrame
         The rows of ``population`` for that mid-year, with a first column
-        ``period`` (the period's label).
+        ``period`` (the period's label) and a last column
+        ``population_note`` (missing unless ``fallback`` used another year).
 
     Raises
     ------
@@ -83,6 +91,9 @@ def population_for_period(
     [['2022', 2021, 24412]]
     >>> population_for_period(pop, "financial_year", "2022/23")["mid_year"].tolist()
     [2022]
+    >>> d = population_for_period(pop, "calendar_year", 2025, fallback=True)
+    >>> d[["mid_year", "population", "population_note"]].to_numpy().tolist()
+    [[2023, 25073, 'mid-2023 population used; mid-2024 not available']]
     """
     kinds, conventions = get_args(PeriodKind), get_args(Convention)
     if period_kind not in kinds:
@@ -99,11 +110,18 @@ def population_for_period(
         )
     label, mid = _mid_year_for(period_kind, year, convention)
     rows = population[population["mid_year"] == mid]
+    note = None
+    have = sorted(int(y) for y in population["mid_year"].dropna().unique())
+    if rows.empty and fallback and have:
+        earlier = [y for y in have if y < mid]
+        used = earlier[-1] if earlier else have[0]
+        rows = population[population["mid_year"] == used]
+        note = f"mid-{used} population used; mid-{mid} not available"
     if rows.empty:
-        have = sorted(int(y) for y in population["mid_year"].unique())
         raise ValueError(
             f"{period_kind} {label} needs the mid-{mid} estimates ({convention}), "
             f"which are not in this population table (it has {have}). "
             "Read newer estimates with load_ons_file()."
         )
-    return rows.assign(period=label).loc[:, ["period", *population.columns]].reset_index(drop=True)
+    out = rows.assign(period=label, population_note=note)
+    return out.loc[:, ["period", *population.columns, "population_note"]].reset_index(drop=True)

@@ -3,6 +3,7 @@ returning them as the ``population`` table, summed to services."""
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable
 from typing import Literal, get_args
@@ -36,7 +37,9 @@ POPULATION_COLUMNS: tuple[str, ...] = (
     "population",
 )
 
-_ONS_FILE = "ons_population_10_17.csv"
+#: The shipped ONS files: mid-2021 and mid-2022 (the unrevised "UK, June 2022"
+#: edition), and mid-2023 (see cohort/data/PROVENANCE.md).
+ONS_FILES: tuple[str, ...] = ("ons_population_10_17.csv", "ons_population_10_17_mid2023.csv")
 _SEX_LABELS = {"F": "Female", "M": "Male"}
 _AGES = tuple(range(10, 18))
 
@@ -158,16 +161,34 @@ def load_ons_file(path: str | os.PathLike[str]) -> pd.DataFrame:
     return _validate_ons(_read_csv(path), os.fspath(path))
 
 
+@functools.lru_cache(maxsize=1)
+def _shipped_frame() -> pd.DataFrame:
+    frames = []
+    for name in ONS_FILES:
+        with _shipped(name).open("rb") as fh:
+            frames.append(pd.read_csv(
+                fh, keep_default_na=False,
+                dtype={"mid_year": "int64", "age": "int64", "population": "int64"},
+            ))
+    return pd.concat(frames, ignore_index=True)
+
+
+def shipped_ons() -> pd.DataFrame:
+    """The shipped ONS estimates (mid-2021, mid-2022, mid-2023) in the published layout.
+
+    Examples
+    --------
+    >>> sorted(shipped_ons()["mid_year"].unique().tolist())
+    [2021, 2022, 2023]
+    """
+    return _shipped_frame().copy()
+
+
 def _ons_source(source: Source) -> pd.DataFrame:
     if source is None:
-        # The shipped file is validated by the test suite (load_ons_file on it),
-        # so it is read with its dtypes directly: about ten times faster.
-        with _shipped(_ONS_FILE).open("rb") as fh:
-            return pd.read_csv(
-                fh,
-                keep_default_na=False,
-                dtype={"mid_year": "int64", "age": "int64", "population": "int64"},
-            )
+        # The shipped files are validated by the test suite (load_ons_file on each),
+        # so they are read with their dtypes directly: about ten times faster.
+        return shipped_ons()
     if isinstance(source, pd.DataFrame):
         missing = [c for c in ONS_COLUMNS if c not in source.columns]
         if missing:
@@ -191,7 +212,7 @@ def ons(
     ----------
     mid_year : int or list of int, optional
         Mid-year estimate(s); default every year in the source (the shipped
-        file has 2021 and 2022).
+        files have 2021, 2022 and 2023).
     areas : str, list of str or dict, optional
         Default every area in the file (in mid-2022 districts, counties,
         regions and countries overlap: do not sum them). A list of area codes (``"E08000014"``), area
@@ -242,7 +263,7 @@ def ons(
     1   11  Female        1464
     >>> t = ons(areas=["Lancashire"], by=())
     >>> t[["mid_year", "population"]].to_numpy().tolist()
-    [[2021, 116530], [2022, 119017]]
+    [[2021, 116530], [2022, 119017], [2023, 121581]]
     """
     by_set = [by] if isinstance(by, str) else list(by)
     valid_by = get_args(ByDimension)

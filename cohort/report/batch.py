@@ -67,6 +67,7 @@ class RunSpec:
     html_path: str = ""
     notebook_path: str = ""
     key: str = ""
+    edition: str = ""
 
 
 def _slug(quarter: str) -> str:
@@ -95,10 +96,14 @@ def _resolve_notebook(name: str) -> Path:
     return path
 
 
-def _check_parameters(path: Path, parameters: dict[str, Any]) -> None:
+def _declared(path: Path) -> dict[str, Any]:
     import papermill
 
-    declared = papermill.inspect_notebook(str(path))
+    return papermill.inspect_notebook(str(path))
+
+
+def _check_parameters(path: Path, parameters: dict[str, Any]) -> None:
+    declared = _declared(path)
     unknown = sorted(set(parameters) - set(declared))
     if unknown:
         raise CohortError(
@@ -125,6 +130,7 @@ def plan(
     output: str | os.PathLike = "reports",
     parameters: dict[str, Any] | None = None,
     fingerprint: str = "",
+    policies: Sequence[str] = ("management",),
 ) -> list[RunSpec]:
     """List the runs of a batch, checking every parameter against the notebook.
 
@@ -143,6 +149,12 @@ def plan(
         not declare is an error.
     fingerprint : str
         The store's data fingerprint (part of the rerun key).
+    policies : sequence of str
+        Disclosure policies, one edition of every report each (e.g.
+        ``("management", "publication")``). The policy name is passed as the
+        notebook's ``policy`` parameter and ends every file name, so one
+        edition never overwrites another. A notebook that declares no
+        ``policy`` parameter runs once, whatever the editions.
 
     Returns
     -------
@@ -151,32 +163,58 @@ def plan(
     from cohort import __version__
 
     output = Path(output).resolve()
+    policies = _policies(policies)
     specs = []
     for name in notebooks:
         path = _resolve_notebook(name)
+        editions = policies if "policy" in _declared(path) else [("", "")]
         for authority in authorities:
             for q in quarters:
-                params = {
-                    "authority": authority,
-                    "quarter": q,
-                    "store": str(Path(store).resolve()),
-                    "output_dir": str(output / "tables"),
-                    **(parameters or {}),
-                }
-                _check_parameters(path, params)
-                stem = f"{path.stem}_{authority}_{_slug(q)}"
-                specs.append(
-                    RunSpec(
-                        notebook=str(path),
-                        authority=authority,
-                        quarter=q,
-                        parameters=params,
-                        html_path=str(output / authority / f"{stem}.html"),
-                        notebook_path=str(output / "_executed" / f"{stem}.ipynb"),
-                        key=_run_key(path, params, fingerprint, __version__),
+                for policy, edition in editions:
+                    params = {
+                        "authority": authority,
+                        "quarter": q,
+                        "store": str(Path(store).resolve()),
+                        "output_dir": str(output / authority),
+                        **({"policy": policy} if policy else {}),
+                        **(parameters or {}),
+                    }
+                    _check_parameters(path, params)
+                    stem = "_".join(x for x in (path.stem, authority, _slug(q), edition) if x)
+                    specs.append(
+                        RunSpec(
+                            notebook=str(path),
+                            authority=authority,
+                            quarter=q,
+                            parameters=params,
+                            html_path=str(output / authority / f"{stem}.html"),
+                            notebook_path=str(output / "_executed" / f"{stem}.ipynb"),
+                            key=_run_key(path, params, fingerprint, __version__),
+                            edition=edition,
+                        )
                     )
-                )
     return specs
+
+
+def _policies(policies: Sequence[str] | str) -> list[tuple[str, str]]:
+    """The editions asked for as (notebook parameter, edition name) pairs: a
+    shipped policy name (or the path of a policy file) and the policy's name."""
+    from cohort.disclosure import load_policy
+
+    if isinstance(policies, str):
+        policies = [policies]
+    out: list[tuple[str, str]] = []
+    for p in policies:
+        try:
+            pol = load_policy(p)
+        except ValueError as err:
+            raise CohortError(str(err)) from None
+        param = str(p) if Path(str(p)).suffix.lower() in (".yaml", ".yml") else pol.name
+        if pol.name not in [e for _, e in out]:
+            out.append((param, pol.name))
+    if not out:
+        raise CohortError("at least one edition (policy) is needed, e.g. management")
+    return out
 
 
 def _atomic_write(path: Path, data: str | bytes) -> None:
@@ -308,8 +346,9 @@ def run(
     progress: bool = True,
     scheduler: str | None = None,
     timeout: int = 900,
+    policies: Sequence[str] = ("management",),
 ) -> pd.DataFrame:
-    """Execute notebooks x authorities x quarters and write HTML reports.
+    """Execute notebooks x authorities x quarters x editions and write HTML reports.
 
     Parameters
     ----------
@@ -336,6 +375,11 @@ def run(
         processes (needs ``dask[distributed]``).
     timeout : int
         Seconds allowed per notebook cell.
+    policies : sequence of str
+        One edition of every report per disclosure policy: ``"management"``
+        (the default: the board pack, every figure shown, marked not for
+        publication) and/or ``"publication"`` (small counts suppressed).
+        File names and manifest records carry the edition.
 
     Returns
     -------
@@ -352,16 +396,19 @@ def run(
     store = Path(store) if store is not None else default_store_path()
     info = store_info(store)
     fingerprint = info.get("fingerprint", "")
-    if authorities is None or quarters is None:
-        data = open_store(store, tables=["authorities", "interventions"])
-        if authorities is None:
-            authorities = list(data.authorities["authority_code"])
-        if quarters is None:
-            quarters = [latest_quarter(data)]
+    data = open_store(store, tables=["authorities", "interventions"])
+    if authorities is None:
+        authorities = list(data.authorities["authority_code"])
+    if quarters is None:
+        quarters = [latest_quarter(data)]
+    auth = data.authorities
+    names: dict[str, str] = {}
+    if {"authority_code", "authority_name"} <= set(auth.columns):
+        names = dict(zip(auth["authority_code"].astype(str), auth["authority_name"].astype(str), strict=True))
     output = Path(output).resolve()
     specs = plan(
         notebooks, authorities, quarters, store=store, output=output,
-        parameters=parameters, fingerprint=fingerprint,
+        parameters=parameters, fingerprint=fingerprint, policies=policies,
     )
     previous = _load_manifest(output)
     records: list[dict[str, Any]] = []
@@ -378,7 +425,9 @@ def run(
         return {
             "notebook": Path(spec.notebook).stem,
             "authority": spec.authority,
+            "authority_name": names.get(spec.authority, spec.authority),
             "quarter": spec.quarter,
+            "edition": spec.edition,
             "html": spec.html_path,
             "executed_notebook": spec.notebook_path,
             "key": spec.key,
@@ -431,19 +480,44 @@ def run(
     return pd.DataFrame(records)
 
 
+_EDITION_LABELS = {"management": "Management information (not for publication)",
+                   "publication": "Publication (small counts suppressed)"}
+
+
+def _title(record: dict[str, Any]) -> str:
+    d = record.get("disclosure") or {}
+    return str(d.get("title") or record["notebook"].replace("_", " ").capitalize())
+
+
 def write_index(manifest: dict[str, Any], output: str | os.PathLike) -> Path:
-    """Write ``index.html`` linking every report of a manifest."""
+    """Write ``index.html`` linking every report of a manifest and its Excel pack.
+
+    One row per report: the authority (name and code), quarter, report title,
+    edition (management information or publication), links to the HTML
+    report and the Excel board pack, and the run status (with the error of a
+    failed run).
+    """
     output = Path(output)
     runs = manifest["runs"]
     rows = []
     for r in runs:
         rel = os.path.relpath(r["html"], output)
         ok = r["status"] in ("ok", "skipped")
-        link = f"<a href='{html.escape(rel)}'>{html.escape(r['notebook'].replace('_', ' '))}</a>" if ok else html.escape(r["notebook"])
-        err = "" if ok else html.escape(f"{(r.get('error') or {}).get('ename', '')}: {(r.get('error') or {}).get('evalue', '')}")
+        title = html.escape(_title(r))
+        link = f"<a href='{html.escape(rel)}'>{title}</a>" if ok else title
+        workbook = (r.get("disclosure") or {}).get("workbook")
+        excel = ""
+        if ok and workbook and Path(workbook).exists():
+            excel = f"<a href='{html.escape(os.path.relpath(workbook, output))}'>Excel board pack</a>"
+        err = r.get("error") or {}
+        status = "ok" if ok else html.escape(f"failed: {err.get('ename', '')}: {err.get('evalue', '')}")
+        edition = r.get("edition") or ""
+        name = r.get("authority_name") or r["authority"]
         rows.append(
-            f"<tr><td>{html.escape(r['authority'])}</td><td>{html.escape(r['quarter'])}</td>"
-            f"<td>{link}</td><td>{html.escape(r['status'])}</td><td>{err}</td></tr>"
+            f"<tr><th scope='row'>{html.escape(str(name))} ({html.escape(r['authority'])})</th>"
+            f"<td>{html.escape(r['quarter'])}</td><td>{link}</td>"
+            f"<td>{html.escape(_EDITION_LABELS.get(edition, edition))}</td><td>{excel}</td>"
+            f"<td>{status}</td></tr>"
         )
     banner = (
         "<div class='cohort-banner'>SYNTHETIC DATA: these reports are built from fictional "
@@ -452,13 +526,18 @@ def write_index(manifest: dict[str, Any], output: str | os.PathLike) -> Path:
     )
     n_ok = sum(r["status"] in ("ok", "skipped") for r in runs)
     page = (
-        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>cohort reports</title>"
-        f"<style>{_CSS}</style></head><body><h1>Youth justice reports</h1>{banner}"
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>Youth justice reports</title>"
+        f"<style>{_CSS}</style></head><body><main><h1>Youth justice reports</h1>{banner}"
+        "<p>Each report comes in two editions. The <strong>management information</strong> edition "
+        "shows every figure and is for the partnership board only; the <strong>publication</strong> "
+        "edition suppresses small counts and is the one to share outside the partnership.</p>"
         f"<p class='cohort-meta'>{n_ok} of {len(runs)} reports available. Data fingerprint "
         f"{html.escape(manifest.get('fingerprint', ''))}; cohort {html.escape(manifest.get('package_version', ''))}; "
         f"built {html.escape(manifest.get('created', ''))}.</p>"
-        "<table><tr><th>Authority</th><th>Quarter</th><th>Report</th><th>Status</th><th>Error</th></tr>"
-        + "".join(rows) + "</table></body></html>\n"
+        "<table><caption>Reports by authority, quarter and edition</caption><thead><tr>"
+        "<th scope='col'>Authority</th><th scope='col'>Quarter</th><th scope='col'>Report</th>"
+        "<th scope='col'>Edition</th><th scope='col'>Excel</th><th scope='col'>Status</th></tr></thead><tbody>"
+        + "".join(rows) + "</tbody></table></main></body></html>\n"
     )
     path = output / "index.html"
     _atomic_write(path, page)

@@ -70,7 +70,11 @@ class Report:
     title : str
         Report title.
     policy : str
-        Disclosure policy name (see ``cohort/data/disclosure_policies.yaml``).
+        Disclosure policy, which makes the edition: ``"management"`` (the
+        default, for the partnership board: every figure shown, marked not for
+        publication) or ``"publication"`` (small counts suppressed, for
+        anything that leaves the partnership); see
+        ``cohort/data/disclosure_policies.yaml``.
     output_dir : str, optional
         Where :meth:`finish` writes the Excel tables and the disclosure audit;
         empty writes nothing.
@@ -80,8 +84,8 @@ class Report:
     >>> import cohort
     >>> data = cohort.synthetic.generate(seed=1, authorities=1, scale=0.2)
     >>> rep = cohort.Report(data, "X01", "2024/25 Q2", title="Profile")
-    >>> rep.quarter
-    '2024/25 Q2'
+    >>> rep.quarter, rep.edition
+    ('2024/25 Q2', 'management')
     """
 
     def __init__(
@@ -91,7 +95,7 @@ class Report:
         quarter: str = "",
         *,
         title: str,
-        policy: str = "local_board",
+        policy: str = "management",
         output_dir: str | os.PathLike | None = None,
     ):
         from cohort.disclosure import load_policy
@@ -115,6 +119,23 @@ class Report:
         return str(self.data.metadata.get("store_fingerprint") or self.data.fingerprint())
 
     @property
+    def edition(self) -> str:
+        """``"management"`` or ``"publication"`` (from the policy)."""
+        return self.policy.edition
+
+    @property
+    def marking(self) -> str:
+        """The line shown on every page and sheet, e.g. "Management information: not for publication"."""
+        return self.policy.marking or f"Disclosure policy: {self.policy.name}"
+
+    @property
+    def file_stem(self) -> str:
+        """Stem of the files :meth:`finish` writes: report, authority, quarter and edition."""
+        slug = self.quarter.replace("/", "-").replace(" ", "")
+        title = "".join(ch if ch.isalnum() else "_" for ch in self.title.lower().split(":")[0]).strip("_")
+        return f"{title}_{self.authority}_{slug}_{self.policy.name}"
+
+    @property
     def authority_name(self) -> str:
         a = self.data.authorities
         return str(a.loc[a["authority_code"] == self.authority, "authority_name"].iloc[0])
@@ -126,6 +147,8 @@ class Report:
 
         q = quarter(self.quarter)
         banner = f"<div class='cohort-banner'>{html.escape(SYNTHETIC_BANNER)}</div>" if self.data.synthetic else ""
+        banner = (f"<p class='cohort-edition cohort-edition-{html.escape(self.edition)}'>"
+                  f"{html.escape(self.marking)}</p>{banner}")
         meta = self.data.metadata
         return _HTML(
             f"<h1>{html.escape(self.title)}: {html.escape(self.authority_name)}</h1>{banner}"
@@ -175,9 +198,13 @@ class Report:
         public = [p.public_audit() for p in self.protected.values()]
         audit = pd.concat(public, ignore_index=True) if public else pd.DataFrame()
         return {
+            "title": self.title,
             "authority": self.authority,
+            "authority_name": self.authority_name,
             "quarter": self.quarter,
             "policy": self.policy.name,
+            "edition": self.edition,
+            "marking": self.marking,
             "tables": len(self.protected),
             "table_names": list(self.protected),
             "cells_suppressed": int(sum(p.n_suppressed for p in self.protected.values())),
@@ -197,10 +224,10 @@ class Report:
             from cohort.report.excel import write_workbook
 
             self.output_dir.mkdir(parents=True, exist_ok=True)
-            slug = self.quarter.replace("/", "-").replace(" ", "")
-            stem = f"{self.title.lower().split(':')[0].replace(' ', '_')}_{self.authority}_{slug}"
-            write_workbook(self, self.output_dir / f"{stem}.xlsx")
-            (self.output_dir / f"{stem}.audit.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
+            workbook = write_workbook(self, self.output_dir / f"{self.file_stem}.xlsx")
+            summary["workbook"] = str(workbook.resolve())
+            (self.output_dir / f"{self.file_stem}.audit.json").write_text(
+                json.dumps(summary, indent=1), encoding="utf-8")
         return _HTML(
             "<div class='cohort-disclosure'><h2>Disclosure control</h2>"
             f"<p>All {summary['tables']} tables in this report were checked under the policy "

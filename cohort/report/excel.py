@@ -29,8 +29,10 @@ def write_workbook(report: Report, path: str | os.PathLike) -> Path:
     The first sheet, "About", states the authority, period, data source,
     disclosure policy and (for synthetic data) the synthetic-data banner; then
     one sheet per table holds its *presentation* values (suppressed cells
-    read ``[c]``); the last sheet, "Disclosure", holds the audit of every
-    check. The file is written to a temporary name and moved into place.
+    read ``[c]``); the last sheet, "Disclosure", holds the *public* audit of
+    every check (:meth:`cohort.disclosure.Protected.public_audit`: no cell
+    positions, which would tell a reader which ``[c]`` hides a small count).
+    The file is written to a temporary name and moved into place.
 
     Parameters
     ----------
@@ -50,10 +52,10 @@ def write_workbook(report: Report, path: str | os.PathLike) -> Path:
     tmp = path.with_name(f".{path.name}.tmp")
     about = pd.DataFrame(
         {
-            "item": ["Report", "Authority", "Period", "Data source", "Disclosure policy",
+            "item": ["Report", "Edition", "Authority", "Period", "Data source", "Disclosure policy",
                      "Data fingerprint", "cohort version", "Note"],
             "value": [
-                report.title, f"{report.authority_name} ({report.authority})", report.quarter,
+                report.title, report.marking, f"{report.authority_name} ({report.authority})", report.quarter,
                 str(report.data.metadata.get("source", "unknown")),
                 f"{report.policy.name}: {report.policy.source}",
                 report.fingerprint, __version__,
@@ -66,7 +68,9 @@ def write_workbook(report: Report, path: str | os.PathLike) -> Path:
         about.to_excel(xw, sheet_name="About", index=False)
         for name, protected in report.protected.items():
             protected.table.to_excel(xw, sheet_name=_sheet_name(name, used), index=False)
-        report.audit().to_excel(xw, sheet_name="Disclosure", index=False)
+        public = [p.public_audit() for p in report.protected.values()]
+        audit = pd.concat(public, ignore_index=True) if public else pd.DataFrame()
+        audit.to_excel(xw, sheet_name="Disclosure", index=False)
         for ws in xw.book.worksheets:
             for col in ws.columns:
                 width = max(len(str(c.value)) if c.value is not None else 0 for c in col)

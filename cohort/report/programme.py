@@ -29,6 +29,7 @@ __all__ = [
     "evidence_text",
     "flow_table",
     "power_table",
+    "propensity_table",
     "published_figures",
     "results_table",
     "sensitivity_rows",
@@ -51,7 +52,8 @@ class ProgrammeReport(Report):
         Period label for the header (e.g. ``"2022/23 to 2024/25"``); empty
         for every start in the data.
     title, policy, output_dir
-        As for :class:`~cohort.report.context.Report`.
+        As for :class:`~cohort.report.context.Report` (``policy`` makes the
+        edition: ``"management"`` or ``"publication"``).
 
     Examples
     --------
@@ -70,7 +72,7 @@ class ProgrammeReport(Report):
         period: str = "",
         *,
         title: str,
-        policy: str = "local_board",
+        policy: str = "management",
         output_dir: str | os.PathLike | None = None,
     ):
         from pathlib import Path
@@ -93,6 +95,11 @@ class ProgrammeReport(Report):
         self.protected: dict[str, Any] = {}
 
     @property
+    def min_count(self) -> int:
+        """Smallest count a figure may show: the policy's threshold when it suppresses, else 0."""
+        return 0 if getattr(self.policy, "mitigation", "suppress") == "none" else int(self.policy.threshold)
+
+    @property
     def authority_name(self) -> str:
         a = self.data.authorities.set_index("authority_code")["authority_name"]
         return ", ".join(str(a.get(c, c)) for c in self.authorities)
@@ -102,6 +109,8 @@ class ProgrammeReport(Report):
         from cohort import __version__
 
         banner = f"<div class='cohort-banner'>{html.escape(SYNTHETIC_BANNER)}</div>" if self.data.synthetic else ""
+        banner = (f"<p class='cohort-edition cohort-edition-{html.escape(self.edition)}'>"
+                  f"{html.escape(self.marking)}</p>{banner}")
         meta = self.data.metadata
         return _HTML(
             f"<h1>{html.escape(self.title)}: {html.escape(self.programme)}</h1>{banner}"
@@ -282,6 +291,27 @@ def flow_table(report: Report, ev):
     prot = report.table(counts, "flow", row_total=counts.index[0])
     shown = ev.flow_.assign(n=prot.table.iloc[:, 0].reindex(ev.flow_["description"]).to_numpy())
     return prot, shown
+
+
+def propensity_table(report: Report, ev) -> pd.DataFrame:
+    """Who takes part: the propensity model's odds ratios with 95% intervals.
+
+    In an edition that suppresses small counts, terms resting on a sparse
+    cell (fewer than 5 participants or non-participants with that
+    characteristic) are shown as ``[c]``.
+    """
+    rows = []
+    for r in ev.propensity_model_.itertuples(index=False):
+        hide = report.min_count > 0 and bool(r.sparse)
+        if hide:
+            odds, p = "[c]", "[c]"
+        elif r.separation:
+            odds, p = "not estimable (separation)", ""
+        else:
+            odds = f"{r.odds_ratio:.2f} ({r.lower:.2f} to {r.upper:.2f})"
+            p = "<0.001" if r.p_value < 0.001 else f"{r.p_value:.3f}"
+        rows.append({"Characteristic": r.label, "Odds ratio of taking part (95% CI)": odds, "p": p})
+    return pd.DataFrame(rows)
 
 
 def balance_table(ev) -> pd.DataFrame:

@@ -140,20 +140,21 @@ def compact_html(table, caption: str | None = None) -> str:
         footnote = table.footnote()
         caption = caption or table.name.replace("_", " ").capitalize()
         frame = table.table.copy()
-        values = table.values if isinstance(table.values, pd.DataFrame) else None
-        if values is not None:
-            # descriptive columns (labels, dates, flags) are not disclosure cells:
-            # show their values as given rather than as formatted numbers
-            for col in frame.columns:
-                if col in _STAT_COLUMNS or col not in values:
-                    continue
-                v = values[col]
-                if pd.api.types.is_datetime64_any_dtype(v):
-                    frame[col] = v.dt.strftime("%Y-%m-%d").fillna("")
-                elif pd.api.types.is_float_dtype(v) and v.dropna().mod(1).eq(0).all():
-                    frame[col] = v.astype("Int64").astype(str).replace("<NA>", "")
-                else:
-                    frame[col] = v.astype(object).where(v.notna(), "")
+        # Only the presentation table is read: descriptive columns (labels,
+        # dates, flags) hold their values as given there, and a cell that
+        # protect() hid stays hidden (never copied back from .values).
+        for col in frame.columns:
+            if col in _STAT_COLUMNS:
+                continue
+            hidden = table.suppressed[col].to_numpy(dtype=bool)
+            v = frame[col]
+            if v.map(lambda x: isinstance(x, pd.Timestamp)).any():
+                shown = v.map(lambda x: x.strftime("%Y-%m-%d") if isinstance(x, pd.Timestamp) else x)
+            elif v.map(lambda x: isinstance(x, float) and x.is_integer()).all():
+                shown = v.map(lambda x: str(int(x)))
+            else:
+                shown = v
+            frame[col] = shown.where(~hidden, v)
     else:
         frame = table.copy()
     if "period" in frame:

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cohort.stats.intervals import ArrayLike, _check_choice, _check_level, _prepare
+from cohort.stats._common import ArrayLike, _check_choice, _check_level, _prepare
 
 __all__ = ["funnel_limits", "funnel_table", "overdispersion"]
 
@@ -62,7 +62,13 @@ def _unit_target(target: float, kind: str, per: float) -> float:
 
 
 def _exact_limit(n: np.ndarray, theta: float, p: np.ndarray, kind: str) -> np.ndarray:
-    """Spiegelhalter's interpolated exact limit at tail probability ``p``, per unit."""
+    """Spiegelhalter's interpolated exact limit at tail probability ``p``, per unit.
+
+    A target of 0 (or 1 for a proportion) makes the distribution a point mass:
+    the only possible value is the target, which is then both limits.
+    """
+    if theta == 0.0 or (kind == "proportion" and theta == 1.0):
+        return np.full(np.shape(n), theta, dtype=float)
     dist = stats.binom(n, theta) if kind == "proportion" else stats.poisson(n * theta)
     r = dist.ppf(p)
     cdf = dist.cdf(r)
@@ -214,7 +220,9 @@ def funnel_limits(
     \\mathrm{Bin}(n, \\theta_0)` (or Poisson with mean :math:`n\\theta_0`); then
     :math:`\\alpha = [P(Y \\le r_p) - p]/P(Y = r_p)` and the limit is
     :math:`(r_p - \\alpha)/n`. Interpolation makes the steps of the discrete
-    distribution into a smooth funnel.
+    distribution into a smooth funnel. A target of 0, or of 1 for a
+    proportion, leaves one possible value (the target), so both limits equal
+    it and no unit can be flagged.
 
     *Wilson*: PHE's ``sigma_adjustment`` (PHEindicatormethods, R/Funnels.R)
     solves the Wilson limit formula for the observed count whose interval

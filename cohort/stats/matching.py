@@ -27,7 +27,8 @@ import pandas as pd
 from statsmodels.discrete.discrete_model import Logit
 from statsmodels.regression.linear_model import WLS
 
-from cohort.stats.intervals import ArrayLike, _check_choice, _check_level
+from cohort.stats._common import ArrayLike, _check_choice, _check_level
+from cohort.stats._design import _column_list, _design_matrix, _require_complete
 
 __all__ = [
     "balance_table",
@@ -39,42 +40,6 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _design_matrix(data: pd.DataFrame, covariates: Sequence[str]) -> pd.DataFrame:
-    """Float design matrix (no intercept) with the index of ``data``.
-
-    Numeric and boolean columns are used as they are. Other columns become
-    indicator columns named ``column[category]``, one per category except the
-    first in sorted order (the reference).
-    """
-    parts: dict[str, pd.Series] = {}
-    for col in covariates:
-        column = data[col]
-        if pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column):
-            parts[col] = column.astype(float)
-        else:
-            categories = sorted(column.dropna().unique().tolist(), key=str)
-            for cat in categories[1:]:
-                parts[f"{col}[{cat}]"] = (column == cat).astype(float)
-    return pd.DataFrame(parts, index=data.index)
-
-
-def _column_list(covariates: Sequence[str] | None) -> list[str]:
-    """Covariate names as a list; a bare string is an error, not a list of letters."""
-    if isinstance(covariates, str):
-        raise ValueError(f"covariates must be a list of column names, e.g. [{covariates!r}]")
-    return list(covariates or [])
-
-
-def _require_complete(data: pd.DataFrame, columns: Sequence[str]) -> None:
-    """The columns exist and have no missing values (nothing is dropped silently)."""
-    missing = [c for c in columns if c not in data.columns]
-    if missing:
-        raise ValueError(f"columns not found in data: {missing}")
-    has_na = [c for c in columns if data[c].isna().any()]
-    if has_na:
-        raise ValueError(f"columns with missing values: {has_na}; drop or impute them first")
 
 
 def _as_treatment(values: ArrayLike, name: str = "treatment") -> np.ndarray:

@@ -230,7 +230,7 @@ def test_display_and_no_identifiers_in_result_tables(demo_ev, demo):
     html = demo_ev._repr_html_()
     assert "Increased school attendance" in html and "X03, X05" in html
     ids = set(demo.children["child_id"])
-    for name in ("flow_", "pool_", "strata_", "propensity_", "matching_", "balance_", "support_", "overlap_",
+    for name in ("flow_", "pool_", "strata_", "propensity_", "propensity_model_", "matching_", "balance_", "support_", "overlap_",
                  "outcomes_", "events_", "naive_", "attendance_", "survival_", "power_", "sensitivity_",
                  "e_value_"):
         table = getattr(demo_ev, name)
@@ -245,3 +245,13 @@ def test_sensitivity_lists_each_specification_once(demo_ev):
     assert "1:3 nearest" not in specs  # the analysis itself is not repeated
     assert specs[-1].startswith("no matching")
     assert len(demo_ev.sensitivity_) == len(specs) * len(demo_ev.outcomes_)
+
+
+def test_propensity_model_shows_the_planted_selection(demo_ev):
+    """The generator selects on lower attendance the year before, SEND, free school meals,
+    being looked after and age (docs/synthetic.md): each raises the odds of taking part."""
+    m = demo_ev.propensity_model_.set_index("term")
+    assert m.loc["baseline_attendance", "odds_ratio"] < 1
+    for term in ("fsm_eligible", "send_level[EHCP]", "send_level[SEN Support]", "care_status[Looked after]", "age"):
+        assert m.loc[term, "odds_ratio"] > 1, term
+    assert m.loc["fsm_eligible", "lower"] > 1 and m.loc["baseline_attendance", "upper"] < 1

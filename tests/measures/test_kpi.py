@@ -42,12 +42,12 @@ from cohort.measures.kpi import (
     CHANGE_COLUMNS,
     KEY_COLUMNS,
     YJB_2023,
-    _percent_tenths,
     kpi_cohort,
     kpi_specs,
     kpis,
     kpis_year,
 )
+from cohort.measures.kpi.engine import _percent_tenths
 from cohort.periods import quarter, quarter_end, quarter_start
 
 DATA = Path(__file__).resolve().parents[1] / "data"

@@ -220,10 +220,21 @@ def test_population_year_convention():
         fte(data, population_year="latest")
 
 
-def test_missing_mid_year_gives_nan_with_reason():
-    data = _data([("a", "2024-06-01", "Youth caution")], population=_total_population({"X01": 1}))
+def test_missing_mid_year_uses_the_latest_and_says_so():
+    """Calendar 2024 needs mid-2023; with only mid-2021 the rate uses it and the note
+    says so: 1 / 20,000 x 100,000 = 5.0 (hand calculation)."""
+    data = _data([("a", "2024-06-01", "Youth caution")], population=_total_population({"X01": 20_000}))
     out = fte(data)
     assert out["numerator"].tolist() == [1]
+    assert out["estimate"].iloc[0] == pytest.approx(5.0)
+    assert out["population_year"].tolist() == [2021]
+    assert out["note"].iloc[0] == "mid-2021 population used; mid-2023 not available"
+
+
+def test_no_population_at_all_gives_nan_with_reason():
+    pop = _total_population({"X01": 20_000}).iloc[:0]
+    data = _data([("a", "2024-06-01", "Youth caution")], population=pop)
+    out = fte(data)
     assert np.isnan(out["estimate"].iloc[0])
     assert "mid-2023" in out["note"].iloc[0]
 

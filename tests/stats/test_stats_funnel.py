@@ -365,3 +365,21 @@ def test_funnel_table_keeps_series_index_and_checks_labels():
     assert table.index.equals(idx) and list(table["unit"]) == list(idx)
     with pytest.raises(ValueError, match="labels"):
         funnel_table([5, 9], [60, 70], labels=["only one"])
+
+
+def test_exact_limits_at_a_degenerate_target_flag_nothing():
+    """Defect 4 of issue 12: with target 1, 10/10 was flagged an alarm although
+    Y ~ Bin(10, 1) is 10 with probability 1 (the interpolated limits were
+    0.9025-0.9975 and 0.9001-0.9999). By hand: a point mass at n has every
+    quantile at n, so both limits are 1; likewise a target of 0 (binomial or
+    Poisson) has both limits 0 and 0/n is within them."""
+    ones = funnel_limits([10, 25], target=1.0)
+    assert (ones["lower"] == 1.0).all() and (ones["upper"] == 1.0).all()
+    table = funnel_table([10, 25], [10, 25], target=1.0)
+    assert table["flag"].tolist() == ["none", "none"]
+    assert table["position"].tolist() == ["within", "within"]
+    zeros = funnel_table([0, 0], [10, 25], target=0.0)
+    assert zeros["flag"].tolist() == ["none", "none"]
+    rates = funnel_table([0, 0], [1_000, 5_000], target=0.0, kind="rate")
+    assert rates["flag"].tolist() == ["none", "none"]
+    assert (rates[["alert_lower", "alert_upper", "alarm_lower", "alarm_upper"]] == 0).all().all()

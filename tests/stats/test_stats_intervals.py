@@ -346,7 +346,7 @@ def test_zero_cells_katz_nan_with_warning_exact_finite():
     with pytest.warns(SmallCountWarning, match="exact"):
         katz = rate_ratio([0, 4], [40, 40], [6, 0], [300, 300])
     assert katz.loc[0, "estimate"] == 0.0
-    assert np.isnan(katz.loc[1, "estimate"])
+    assert katz.loc[1, "estimate"] == np.inf  # 4/40 against 0/300
     assert katz[["lower", "upper", "p_value"]].isna().all().all()
     exact = rate_ratio([0, 4], [40, 40], [6, 0], [300, 300], method="exact")
     assert exact.loc[0, "lower"] == 0.0 and np.isfinite(exact.loc[0, "upper"])
@@ -355,6 +355,80 @@ def test_zero_cells_katz_nan_with_warning_exact_finite():
     assert rates.loc[0, "lower"] == 0.0 and np.isfinite(rates.loc[0, "upper"])
     assert rates.loc[1, "upper"] == np.inf
     assert rates["p_value"].between(0, 1).all()
+
+
+# R 4.2.2, tests/stats/reference/ratios_mn.R: an independent base-R implementation
+# of the Miettinen-Nurminen score interval (closed-form restricted MLE of Farrington &
+# Manning 1990, variance times N/(N - 1), uniroot on log RR) and fisher.test:
+#                            lower           upper        fisher_p
+# [1,]  5 10 10  10 0.231702617753  0.803273064792 0.0325077399381
+# [2,] 10 10  5  10 1.244906674743  4.315877005176 0.0325077399381
+# [3,] 20 20 18  20 0.919837966566  1.437190842018 0.4871794871795
+# [4,] 18 20 20  20 0.695801817521  1.087147993829 0.4871794871795
+# [5,] 10 10 20  20 0.715618660466  1.198696145898 1.0000000000000
+# [6,] 12 60 20 200 1.034915957506  3.762259673893 0.0455748635155
+# [7,]  0 10  5  10 0.000000000000  0.641177872968 0.0325077399381
+# [8,]  3  3  1   7 1.404569042501 41.999963487407 0.0333333333333
+R_MIETTINEN_NURMINEN = [
+    (5, 10, 10, 10, 0.231702617753, 0.803273064792, 0.0325077399381),
+    (10, 10, 5, 10, 1.244906674743, 4.315877005176, 0.0325077399381),
+    (20, 20, 18, 20, 0.919837966566, 1.437190842018, 0.4871794871795),
+    (18, 20, 20, 20, 0.695801817521, 1.087147993829, 0.4871794871795),
+    (10, 10, 20, 20, 0.715618660466, 1.198696145898, 1.0),
+    (12, 60, 20, 200, 1.034915957506, 3.762259673893, 0.0455748635155),
+    (0, 10, 5, 10, 0.0, 0.641177872968, 0.0325077399381),
+    (3, 3, 1, 7, 1.404569042501, 41.999963487407, 0.0333333333333),
+]
+
+
+@pytest.mark.parametrize(("a", "n1", "c", "n2", "lower", "upper", "p"), R_MIETTINEN_NURMINEN)
+def test_miettinen_nurminen_equals_r_root_finding(a, n1, c, n2, lower, upper, p):
+    """Defect 2 of issue 12: with all events in a group the interval was wrong
+    (5/10 vs 10/10 gave 0.750-0.803, excluding its own estimate 0.5; 20/20 vs
+    18/20 gave 1.053-1.437 with Fisher p = 0.49) or complex (10/10 vs 5/10).
+    Values from R, table above; the estimate must lie inside the interval."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no complex-number or numpy warnings
+        row = rate_ratio(a, n1, c, n2, method="exact").iloc[0]
+    assert (row["lower"], row["upper"]) == pytest.approx((lower, upper), rel=1e-9, abs=1e-12)
+    assert row["p_value"] == pytest.approx(p, rel=1e-9)
+    assert row["lower"] <= row["estimate"] <= row["upper"]
+    assert isinstance(row["lower"], float) and isinstance(row["upper"], float)
+
+
+def test_miettinen_nurminen_with_no_reference_events_mirrors_the_reversed_comparison():
+    """5/10 against 0/10: the ratio is unbounded above and the lower limit is the
+    reciprocal of the upper limit of 0/10 against 5/10 (R row 7 above: 0.641177872968)."""
+    row = rate_ratio(5, 10, 0, 10, method="exact").iloc[0]
+    assert row["estimate"] == np.inf and row["upper"] == np.inf
+    assert row["lower"] == pytest.approx(1 / 0.641177872968, rel=1e-9)
+    none = rate_ratio(0, 10, 0, 10, method="exact").iloc[0]
+    assert np.isnan(none[["estimate", "lower", "upper"]].astype(float)).all()
+    assert none["p_value"] == 1.0
+
+
+def test_exact_ratio_with_no_reference_events_has_infinite_estimate():
+    """Defect 4 of issue 12: count2 = 0 gave estimate NaN beside upper inf. 3 events
+    in 1,000 against none in 2,000: the ratio of a positive rate to zero is inf,
+    its lower limit finite (conditional binomial: pi_L is the Clopper-Pearson
+    lower limit for 3 of 3, (alpha/2)^(1/3) = 0.2924, RR_L = pi_L/(1 - pi_L) * 2)."""
+    row = rate_ratio(3, 1_000, 0, 2_000, kind="rate", method="exact").iloc[0]
+    pi_l = 0.025 ** (1 / 3)
+    assert row["estimate"] == np.inf and row["upper"] == np.inf
+    assert row["lower"] == pytest.approx(pi_l / (1 - pi_l) * 2, rel=1e-9)
+
+
+def test_katz_with_everyone_having_the_event_is_undefined_not_a_point():
+    """Defect 4 of issue 12: 10/10 against 20/20 gave the interval [1, 1] with
+    p = NaN. Katz's SE is sqrt(1/10 - 1/10 + 1/20 - 1/20) = 0, so the log
+    interval is undefined: NaN with a SmallCountWarning pointing to 'exact',
+    whose Miettinen-Nurminen interval is 0.7156-1.1987 (R row 5 above)."""
+    with pytest.warns(SmallCountWarning, match="everyone in both groups"):
+        katz = rate_ratio(10, 10, 20, 20).iloc[0]
+    assert katz["estimate"] == 1.0
+    assert np.isnan(katz["lower"]) and np.isnan(katz["upper"]) and np.isnan(katz["p_value"])
+    exact = rate_ratio(10, 10, 20, 20, method="exact").iloc[0]
+    assert (exact["lower"], exact["upper"]) == pytest.approx((0.715618660466, 1.198696145898))
 
 
 def test_rate_ratio_rejects_bad_choices():

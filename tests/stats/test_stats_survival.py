@@ -17,14 +17,17 @@ Reference values:
 """
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
+from cohort.exceptions import SmallCountWarning
 from cohort.stats import concordance_index, cox, kaplan_meier, survival_median
 
+DATA = Path(__file__).parent / "data"
 MP_WEEKS = [6, 6, 6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 32, 34, 35]
 MP_RELAPSE = [1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0]
 PLACEBO_WEEKS = [1, 1, 2, 2, 3, 4, 4, 5, 5, 8, 8, 8, 8, 11, 11, 12, 12, 15, 17, 22, 23]
@@ -59,7 +62,6 @@ def _hand_km(times, events):
 
 def test_kaplan_meier_matches_hand_product_limit(leukaemia):
     km = kaplan_meier(leukaemia["weeks"], leukaemia["relapse"], leukaemia["group"])
-    z = stats.norm.ppf(0.975)
     for group, frame in leukaemia.groupby("group"):
         mine = km[km["group"] == group].reset_index(drop=True)
         hand = _hand_km(list(frame["weeks"]), list(frame["relapse"]))
@@ -69,9 +71,73 @@ def test_kaplan_meier_matches_hand_product_limit(leukaemia):
             assert row.survival == pytest.approx(s, abs=1e-12)
             if 0 < s < 1:
                 assert row.std_error == pytest.approx(s * math.sqrt(g), abs=1e-12)
-                # log-log limits: S ** exp(-/+ z sqrt(g) / log S)
-                assert row.lower == pytest.approx(s ** math.exp(z * math.sqrt(g) / math.log(s)))
-                assert row.upper == pytest.approx(s ** math.exp(-z * math.sqrt(g) / math.log(s)))
+                assert row.lower < row.survival < row.upper
+
+
+def test_kaplan_meier_log_log_limits_equal_r_survfit():
+    """Defect 1 of issue 12: the log-log limits were swapped (lower 0.9853,
+    upper 0.4730 at t = 1). R 4.2.2, survival 3.5-3::
+
+        t <- c(1, 2, 2, 3, 5, 6, 8, 9, 10, 12); e <- c(1, 1, 0, 1, 0, 1, 1, 0, 1, 0)
+        summary(survfit(Surv(t, e) ~ 1, conf.type = "log-log"), censored = TRUE)
+         time n.risk n.event survival   std.err lower 95% CI upper 95% CI
+            1     10       1 0.900000 0.0948683     0.473009     0.985281
+            2      9       1 0.800000 0.1264911     0.408691     0.945873
+            3      7       1 0.685714 0.1514940     0.304585     0.887148
+            5      6       0 0.685714 0.1514940     0.304585     0.887148
+            6      5       1 0.548571 0.1724378     0.187256     0.806377
+            8      4       1 0.411429 0.1755903     0.102511     0.707313
+            9      3       0 0.411429 0.1755903     0.102511     0.707313
+           10      2       1 0.205714 0.1699034     0.012259     0.566612
+           12      1       0 0.205714 0.1699034     0.012259     0.566612
+    """
+    r = [
+        (1, 10, 1, 0.900000, 0.0948683, 0.473009, 0.985281),
+        (2, 9, 1, 0.800000, 0.1264911, 0.408691, 0.945873),
+        (3, 7, 1, 0.685714, 0.1514940, 0.304585, 0.887148),
+        (5, 6, 0, 0.685714, 0.1514940, 0.304585, 0.887148),
+        (6, 5, 1, 0.548571, 0.1724378, 0.187256, 0.806377),
+        (8, 4, 1, 0.411429, 0.1755903, 0.102511, 0.707313),
+        (9, 3, 0, 0.411429, 0.1755903, 0.102511, 0.707313),
+        (10, 2, 1, 0.205714, 0.1699034, 0.012259, 0.566612),
+        (12, 1, 0, 0.205714, 0.1699034, 0.012259, 0.566612),
+    ]
+    km = kaplan_meier([1, 2, 2, 3, 5, 6, 8, 9, 10, 12], [1, 1, 0, 1, 0, 1, 1, 0, 1, 0])
+    assert (km["method"] == "km-log-log").all()
+    for row, (t, n, d, s, se, lo, hi) in zip(km.itertuples(), r, strict=True):
+        assert (row.time, row.at_risk, row.events) == (t, n, d)
+        assert (row.survival, row.std_error) == pytest.approx((s, se), abs=1e-6)
+        assert (row.lower, row.upper) == pytest.approx((lo, hi), abs=1e-6)
+
+
+def test_kaplan_meier_6mp_log_log_limits_equal_r_survfit(leukaemia):
+    """R: ``summary(survfit(Surv(weeks, relapse) ~ 1, conf.type = "log-log"))``
+    on the 6-MP arm (reference/survival_km.R)::
+
+         time n.risk n.event survival   std.err lower 95% CI upper 95% CI
+            6     21       3 0.857143 0.0763604     0.619718     0.951552
+            7     17       1 0.806723 0.0869353     0.563147     0.922809
+           10     15       1 0.752941 0.0963497     0.503200     0.889362
+           13     12       1 0.690196 0.1068147     0.431610     0.849066
+           16     11       1 0.627451 0.1140539     0.367511     0.804912
+           22      7       1 0.537815 0.1282338     0.267779     0.746791
+           23      6       1 0.448179 0.1345915     0.188052     0.680143
+    """
+    r = [
+        (6, 0.619718, 0.951552),
+        (7, 0.563147, 0.922809),
+        (10, 0.503200, 0.889362),
+        (13, 0.431610, 0.849066),
+        (16, 0.367511, 0.804912),
+        (22, 0.267779, 0.746791),
+        (23, 0.188052, 0.680143),
+    ]
+    mp = leukaemia[leukaemia["group"] == "6-MP"]
+    km = kaplan_meier(mp["weeks"], mp["relapse"])
+    events = km[km["events"] > 0].reset_index(drop=True)
+    for row, (t, lo, hi) in zip(events.itertuples(), r, strict=True):
+        assert row.time == t
+        assert (row.lower, row.upper) == pytest.approx((lo, hi), abs=1e-6)
 
 
 def test_kaplan_meier_6mp_matches_published_survfit_output(leukaemia):
@@ -146,7 +212,16 @@ def _hand_median_ci(times, events, level=0.95):
 
 def test_survival_median_freireich(leukaemia):
     """Medians 23 weeks (6-MP) and 8 weeks (placebo), as in the textbooks; limits
-    by the hand Brookmeyer-Crowley calculation above."""
+    by the hand Brookmeyer-Crowley calculation above and R (reference/survival_km.R)::
+
+        print(survfit(Surv(w, r) ~ g, conf.type = "log-log"))
+                   n events median 0.95LCL 0.95UCL
+        g=6-MP    21      9     23      13      NA
+        g=placebo 21     21      8       4      11
+        print(survfit(Surv(w, r) ~ g, conf.type = "log"))
+        g=6-MP    21      9     23      16      NA
+        g=placebo 21     21      8       4      12
+    """
     out = survival_median(leukaemia["weeks"], leukaemia["relapse"], leukaemia["group"])
     for group, frame in leukaemia.groupby("group"):
         row = out[out["group"] == group].iloc[0]
@@ -154,7 +229,38 @@ def test_survival_median_freireich(leukaemia):
         assert row["estimate"] == median == {"6-MP": 23, "placebo": 8}[group]
         assert row["lower"] == lower
         assert (math.isnan(upper) and math.isnan(row["upper"])) or row["upper"] == upper
-    assert math.isnan(out.loc[out["group"] == "6-MP", "upper"].iloc[0])  # not reached
+    r_loglog = {"6-MP": (23, 13, math.nan), "placebo": (8, 4, 11)}
+    r_log = {"6-MP": (23, 16, math.nan), "placebo": (8, 4, 12)}
+    for transform, r in (("log-log", r_loglog), ("log", r_log)):
+        res = survival_median(
+            leukaemia["weeks"], leukaemia["relapse"], leukaemia["group"], ci_transform=transform
+        ).set_index("group")
+        for group, values in r.items():
+            mine = tuple(res.loc[group, ["estimate", "lower", "upper"]])
+            np.testing.assert_equal(mine, values)
+
+
+@pytest.mark.parametrize(
+    ("durations", "events", "r_median", "r_lower"),
+    [
+        ([1, 2], [1, 1], 1.5, 1),  # S = 0.5 on [1, 2): midpoint
+        ([1, 2, 3, 4], [1, 1, 0, 1], 3, 1),  # 0.5 on [2, 4): midpoint of event times
+        ([1, 2, 3, 4, 5, 6], [1, 1, 1, 0, 1, 1], 4, 1),
+        ([1, 2], [1, 0], 1, 1),  # ends flat at 0.5: print(survfit) shows 1
+        ([3, 3, 5, 8], [1, 1, 1, 1], 4, 3),  # tied first events reach 0.5
+    ],
+)
+def test_survival_median_follows_r_convention_at_exactly_one_half(
+    durations, events, r_median, r_lower
+):
+    """Defect 3 of issue 12: the median was 2 for events at 1 and 2. R 4.2.2,
+    survival 3.5-3, ``print(survfit(Surv(d, e) ~ 1, conf.type = "log-log"))``
+    (reference/survival_km.R) gives, for the five cases in order, median
+    1.5, 3, 4, 1, 4; 0.95LCL 1, 1, 1, 1, 3; 0.95UCL NA throughout."""
+    row = survival_median(durations, events).iloc[0]
+    assert row["estimate"] == r_median
+    assert row["lower"] == r_lower
+    assert math.isnan(row["upper"])
 
 
 def test_survival_median_recovers_exponential_median():
@@ -286,3 +392,76 @@ def test_cox_rejects_missing_values_and_columns(leukaemia):
     before = leukaemia.copy()
     cox(leukaemia, "weeks", "relapse", ["placebo"])
     pd.testing.assert_frame_equal(leukaemia, before)
+
+
+def test_cox_with_no_events_gives_nan_not_an_index_error():
+    """Defect 4 of issue 12: cox raised IndexError with no events. R 4.2.2,
+    survival 3.5-3::
+
+        coxph(Surv(t, e) ~ x, data = data.frame(t = 1:4, e = 0, x = c(0, 1, 0, 1)))
+          coef exp(coef) se(coef)  z  p
+        x   NA        NA        0 NA NA
+        Likelihood ratio test=0  on 0 df, p=1
+        n= 4, number of events= 0
+    """
+    df = pd.DataFrame({"t": [1, 2, 3, 4], "e": [0, 0, 0, 0], "x": [0, 1, 0, 1]})
+    with pytest.warns(SmallCountWarning, match="no events"):
+        out = cox(df, "t", "e", ["x"]).iloc[0]
+    assert (out["n"], out["events"]) == (4, 0)
+    for column in ("coefficient", "std_error", "hazard_ratio", "lower", "upper", "p_value"):
+        assert np.isnan(out[column])
+
+
+def test_delayed_entry_kaplan_meier_equals_r_survfit():
+    """Counting-process (start, stop] rows of the Stanford heart transplant data.
+    R 4.2.2, survival 3.5-3 (tests/stats/reference/survival_cox.R writes every
+    row to data/heart_survfit.csv)::
+
+        km <- survfit(Surv(start, stop, event) ~ 1, data = hrt)
+        kmll <- survfit(Surv(start, stop, event) ~ 1, data = hrt, conf.type = "log-log")
+          time n.risk n.event n.censor           surv          std.err      lower.log      upper.log   lower.loglog
+        1  1.0    103       1        2 0.990291262136 0.00975621363797 0.971534982269 1.000000000000 0.933083747406
+        2  2.0    102       3        3 0.961165048544 0.01980586370074 0.924568702632 0.999209953692 0.899836970589
+        3  3.0     99       3        3 0.932038834951 0.02660693147638 0.884679873568 0.981933031159 0.862729769797
+        4  4.0     96       0        2 0.932038834951 0.02660693147638 0.884679873568 0.981933031159 0.862729769797
+        5  4.5     96       0        1 0.932038834951 0.02660693147638 0.884679873568 0.981933031159 0.862729769797
+        ...
+
+    (R's ``std.err`` is the standard error of log S; cohort's ``std_error`` is
+    that of S.) Without entry the risk set at day 1 would be all 172 rows.
+    """
+    heart = pd.read_csv(DATA / "heart.csv")
+    r = pd.read_csv(DATA / "heart_survfit.csv")
+    log = kaplan_meier(heart["stop"], heart["event"], entry=heart["start"], ci_transform="log")
+    loglog = kaplan_meier(heart["stop"], heart["event"], entry=heart["start"])
+    assert len(log) == len(r) == 111
+    np.testing.assert_array_equal(log["time"], r["time"])
+    np.testing.assert_array_equal(log["at_risk"], r["n.risk"])
+    np.testing.assert_array_equal(log["events"], r["n.event"])
+    np.testing.assert_array_equal(log["censored"], r["n.censor"])
+    np.testing.assert_allclose(log["survival"], r["surv"], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(log["std_error"] / log["survival"], r["std.err"], atol=1e-9)
+    np.testing.assert_allclose(log["lower"], r["lower.log"], atol=1e-9)
+    np.testing.assert_allclose(log["upper"], r["upper.log"], atol=1e-9)
+    np.testing.assert_allclose(loglog["lower"], r["lower.loglog"], atol=1e-9)
+    np.testing.assert_allclose(loglog["upper"], r["upper.loglog"], atol=1e-9)
+
+
+def test_delayed_entry_median_equals_r():
+    """R: ``print(survfit(Surv(start, stop, event) ~ 1, data = hrt,
+    conf.type = "log-log"))``::
+
+             records   n events median 0.95LCL 0.95UCL
+        [1,]     172 103     75    100      69     219
+    """
+    heart = pd.read_csv(DATA / "heart.csv")
+    row = survival_median(heart["stop"], heart["event"], entry=heart["start"]).iloc[0]
+    assert (row["n"], row["events"]) == (172, 75)
+    assert (row["estimate"], row["lower"], row["upper"]) == (100, 69, 219)
+
+
+def test_entry_must_precede_duration():
+    with pytest.raises(ValueError, match="entry must be earlier than duration"):
+        kaplan_meier([2, 3], [1, 0], entry=[0, 3])
+    with pytest.raises(ValueError, match="entry must not contain missing"):
+        kaplan_meier([2, 3], [1, 0], entry=[0, np.nan])

@@ -95,6 +95,12 @@ class Evaluation:
     propensity_ : DataFrame
         Each covariate and whether (and how) it entered the model
         (``covariate``, ``label``, ``in_model``, ``note``).
+    propensity_model_ : DataFrame
+        The propensity model's odds ratios of taking part
+        (:func:`cohort.stats.logistic`): ``term``, ``label``, ``odds_ratio``,
+        ``lower``, ``upper`` (Wald), ``method``, ``confidence``, ``p_value``,
+        ``sparse`` and ``separation`` flags. Reference levels: White, no SEN,
+        not looked after, where present.
     matching_ : DataFrame
         ``quantity``, ``description``, ``value``: group sizes, c statistic,
         caliper width, matched numbers, effective comparison size, reuse.
@@ -267,7 +273,7 @@ class Evaluation:
             self.follow_up_months, self.waiting_months, "attendance_change" in outcomes, covariates,
         )
         units = u.frame
-        scores, self.propensity_ = _matching.fit_scores(units, covariates)
+        scores, self.propensity_, self.propensity_model_ = _matching.fit_scores(units, covariates, self.level)
         units = units.assign(propensity=scores["propensity"], logit=scores["logit"])
         m = _matching.do_match(units, scores, self.match)
         units = units.assign(weight=m.weights["weight"], matched=m.weights["matched"])

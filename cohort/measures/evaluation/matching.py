@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from cohort.exceptions import CohortWarning
 from cohort.measures.evaluation.spec import COVARIATE_LABELS
-from cohort.stats import balance_table, match, matching_weights, propensity_score
+from cohort.stats import balance_table, logistic, match, matching_weights, propensity_score
 
 #: Columns of the ``propensity_`` table.
 PROPENSITY_COLUMNS: tuple[str, ...] = ("covariate", "label", "in_model", "note")
@@ -72,8 +73,20 @@ def model_frame(units: pd.DataFrame, covariates: Sequence[str]) -> tuple[pd.Data
     return frame, pd.DataFrame(notes, columns=list(PROPENSITY_COLUMNS))
 
 
-def fit_scores(units: pd.DataFrame, covariates: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Propensity scores (``treatment``, ``propensity``, ``logit``) and the covariate table."""
+#: Reference levels of the propensity model's categorical covariates, when present.
+_REFERENCE = {"ethnicity": "White", "send_level": "No SEN Identified", "care_status": "Not looked after",
+              "sex": "Female"}
+
+#: Columns of the ``propensity_model_`` table.
+MODEL_COLUMNS: tuple[str, ...] = (
+    "term", "label", "odds_ratio", "lower", "upper", "method", "confidence", "p_value", "sparse", "separation",
+)
+
+
+def fit_scores(units: pd.DataFrame, covariates: Sequence[str],
+               level: float = 0.95) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Propensity scores (``treatment``, ``propensity``, ``logit``), the covariate table and the
+    model's odds ratios (:func:`cohort.stats.logistic`, Wald intervals)."""
     frame, notes = model_frame(units, covariates)
     used = notes.loc[notes["in_model"], "covariate"].tolist()
     frame["treated"] = units["treated"].to_numpy()
@@ -82,7 +95,20 @@ def fit_scores(units: pd.DataFrame, covariates: Sequence[str]) -> tuple[pd.DataF
         warnings.filterwarnings("ignore", message=".*separation.*")
         warnings.filterwarnings("ignore", message=".*converge.*")
         scores = propensity_score(frame, "treated", used)
-    return scores, notes
+    reference = {c: r for c, r in _REFERENCE.items() if c in used and (frame[c] == r).any()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CohortWarning)  # sparse cells are flagged in the table
+        fit = logistic(frame, "treated", used, reference=reference, level=level, profile=False)
+    c = fit.coefficients
+    c = c[c["term"] != "(Intercept)"]
+    model = pd.DataFrame({
+        "term": c["term"].to_numpy(), "label": c["term"].map(_term_label).to_numpy(),
+        "odds_ratio": c["odds_ratio"].to_numpy(), "lower": c["or_wald_lower"].to_numpy(),
+        "upper": c["or_wald_upper"].to_numpy(), "method": "logistic-wald", "confidence": level,
+        "p_value": c["p_value"].to_numpy(), "sparse": c["sparse"].to_numpy(),
+        "separation": c["separation"].to_numpy(),
+    }, columns=list(MODEL_COLUMNS))
+    return scores, notes, model
 
 
 def do_match(units: pd.DataFrame, scores: pd.DataFrame, spec: Mapping[str, Any]) -> Matched:
