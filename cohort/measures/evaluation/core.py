@@ -65,8 +65,10 @@ class Evaluation:
         waiting period have not ended by the end of the data are excluded.
     match : dict, optional
         ``method`` ("nearest" or "radius"), ``k``, ``replace``, ``caliper``
-        (SD of the logit); default 1:1 nearest neighbour with replacement,
-        caliper 0.2 (METHODS.md section 6).
+        (SD of the logit); default 1:3 nearest neighbour with replacement,
+        caliper 0.2 (METHODS.md section 6; 1:3 rather than 1:1 because the
+        pool is many times the participants, as in the JDL's one-to-many
+        comparisons: see docs/evaluation.md).
     gate : str or dict, default "justice_data_lab"
         When a difference may be called significant
         (``cohort/data/evaluation_gates.yaml``).
