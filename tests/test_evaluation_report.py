@@ -116,6 +116,8 @@ def test_management_edition_shows_every_figure(demo):
     res = results_table(rep, ev)
     assert res.attrs["hidden"] == [] and (res["Participants"] != "[c]").all()
     assert "2 participants offended, fewer than 30" in evidence_text(rep, ev, res)
+    assert sensitivity_rows(rep, ev, "first_formal_outcome", res)["estimate"].notna().all()
+    assert rep.file_stem == "intervention_evaluation_community_youth_connectors_all_management"
 
 
 def test_flow_table_protects_small_exclusions(rep, demo):

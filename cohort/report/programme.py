@@ -97,7 +97,16 @@ class ProgrammeReport(Report):
     @property
     def min_count(self) -> int:
         """Smallest count a figure may show: the policy's threshold when it suppresses, else 0."""
-        return 0 if getattr(self.policy, "mitigation", "suppress") == "none" else int(self.policy.threshold)
+        return _min_count(self)
+
+    @property
+    def file_stem(self) -> str:
+        """Stem of the files :meth:`finish` writes: report, programme, period and edition."""
+        def slug(text: str) -> str:
+            return "".join(ch if ch.isalnum() else "_" for ch in text.lower()).strip("_")
+
+        period = "all" if self.quarter == "all starts" else slug(self.quarter)
+        return f"{slug(self.title.split(':')[0])}_{slug(self.programme)}_{period}_{self.policy.name}"
 
     @property
     def authority_name(self) -> str:
@@ -121,6 +130,11 @@ class ProgrammeReport(Report):
             f"Tables are disclosure-controlled under the policy "
             f"\"{html.escape(self.policy.name)}\" ({html.escape(self.policy.source)}).</p>"
         )
+
+
+def _min_count(report: Report) -> int:
+    """The policy's threshold when it suppresses small counts (publication), else 0 (management)."""
+    return 0 if getattr(report.policy, "mitigation", "suppress") == "none" else int(report.policy.threshold)
 
 
 def published_figures(prefix: str = "cyc_") -> pd.DataFrame:
@@ -378,13 +392,14 @@ def power_table(report: Report, ev, results: pd.DataFrame | None = None) -> pd.D
 def sensitivity_rows(report: Report, ev, outcome: str, results: pd.DataFrame | None = None) -> pd.DataFrame:
     """One outcome's rows of ``ev.sensitivity_`` with estimates hidden (``NaN``) where a count is small.
 
-    A row is hidden when the outcome's published counts are suppressed, or
-    when that specification's participant or comparison count of children
-    with an offence is between 1 and the policy threshold. Use it for
+    A row is hidden when the outcome's published counts are suppressed, or,
+    in an edition that suppresses small counts, when that specification's
+    participant or comparison count of children with an offence is between
+    1 and the policy threshold. Use it for
     :func:`cohort.plots.forest_plot`.
     """
     s = ev.sensitivity_[ev.sensitivity_["outcome"] == outcome].reset_index(drop=True).copy()
-    threshold = report.policy.threshold
+    threshold = _min_count(report)
     small = pd.Series(False, index=s.index)
     for col in ("numerator", "control_events"):
         if outcome != "attendance_change":

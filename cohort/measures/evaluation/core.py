@@ -192,7 +192,7 @@ class Evaluation:
     >>> data = cohort.synthetic.generate(seed=3, authorities=1, scale=0.3)
     >>> ev = Evaluation("Community Youth Connectors", outcomes=["attendance_change"]).fit(data)
     >>> ev
-    <Evaluation of Community Youth Connectors: 65 of 66 participants matched; 1 outcome>
+    <Evaluation of Community Youth Connectors: 65 of 66 participants matched to ... comparison children; ... with an offence; 1 outcome>
     >>> int(ev.flow_["n"].iloc[0]) == int(ev.flow_["n"].iloc[1:-1].sum()) + int(ev.flow_["n"].iloc[-1])
     True
     """
@@ -373,10 +373,13 @@ class Evaluation:
         if not self._fitted:
             return f"<Evaluation of {self.programme} (not fitted)>"
         n_part = int(self.flow_.loc[self.flow_["stage"] == "analysed", "n"].iloc[0])
-        eligible = int(self.matching_.loc[self.matching_["quantity"] == "participants", "value"].iloc[0])
+        q = self.matching_.set_index("quantity")["value"]
+        used = self.units_[self.units_["weight"] > 0]
+        offended = int(used.loc[used["treated"] == 1, "first_formal_outcome"].sum())
         k = len(self.outcomes_)
-        return (f"<Evaluation of {self.programme}: {n_part} of {eligible} participants matched; "
-                f"{k} outcome{'s' if k != 1 else ''}>")
+        return (f"<Evaluation of {self.programme}: {n_part} of {int(q['participants'])} participants matched "
+                f"to {int(q['comparisons_used'])} comparison children; {offended} participant"
+                f"{'s' if offended != 1 else ''} with an offence; {k} outcome{'s' if k != 1 else ''}>")
 
     def _repr_html_(self) -> str:
         if not self._fitted:

@@ -239,16 +239,14 @@ def km_plot(survival: pd.DataFrame, *, ax: Axes | None = None, title: str | None
         hi = np.concatenate([[1.0], g["upper"].to_numpy(dtype=float)])
         ax.fill_between(t, 100 * lo, 100 * hi, step="post", color=colour, alpha=0.15, lw=0)
         lowest = min(lowest, float(np.nanmin(lo)))
-    if hidden:
-        ax.text(0.5, 0.93, f"Not shown: fewer than {min_events} children with an offence in "
-                f"{' and '.join(hidden).lower()}", transform=ax.transAxes, ha="center", va="center",
-                color=_GREY, wrap=True)
+    note = (f"\n(not shown: {' and '.join(hidden).lower()}, fewer than {min_events} children with an offence)"
+            if hidden else "")
     ax.set_ylim(max(0.0, 100 * lowest - 1), 100.2)
     if horizon is not None:
         ax.set_xlim(0, horizon)
     ax.set_xlabel("Days since the start")
     ax.set_ylabel("% without an offence\nleading to a formal outcome")
-    ax.set_title(title or "Time to an offence leading to a first formal outcome")
+    ax.set_title((title or "Time to an offence leading to a first formal outcome") + note)
     if len(survival["group"].unique()) > len(hidden):
         ax.legend(frameon=False, fontsize=8, loc="lower left")
     ax.spines[["top", "right"]].set_visible(False)
