@@ -24,14 +24,18 @@ from cohort.report.context import _HTML, SYNTHETIC_BANNER, Report
 
 __all__ = [
     "ProgrammeReport",
+    "attendance_table",
     "balance_table",
     "counts_html",
+    "detectability_table",
     "evidence_text",
     "flow_table",
     "power_table",
     "propensity_table",
     "published_figures",
+    "published_text",
     "results_table",
+    "sensitivity_figure",
     "sensitivity_rows",
     "sensitivity_table",
 ]
@@ -428,3 +432,119 @@ def sensitivity_table(report: Report, ev, outcome: str, results: pd.DataFrame | 
                      "Participants": f"{int(r.n_treated)}", "Largest |SMD| after": f"{r.max_abs_smd:.1f}%",
                      "Significant (gate)": "yes" if r.significant else "no"})
     return pd.DataFrame(rows)
+
+
+def attendance_table(ev) -> pd.DataFrame:
+    """Mean school attendance (%) the year before and in the programme year, per group
+    (empty, with the same columns, when attendance was not evaluated)."""
+    columns = ["Group", "Year before", "Programme year"]
+    a = ev.attendance_
+    if a.empty:
+        return pd.DataFrame(columns=columns)
+    wide = a.pivot_table(index="group", columns="year", values="mean", sort=False).round(1)
+    wide = wide.reset_index().rename(columns={"group": "Group"})
+    wide.columns.name = None
+    return wide[columns]
+
+
+def _sd_change(ev) -> float | None:
+    """Standard deviation of the yearly change in attendance among the matched children."""
+    if "attendance_change" not in set(ev.outcomes_["outcome"]):
+        return None
+    x = ev.units_.loc[ev.units_["weight"] > 0, "attendance_change"].dropna()
+    return float(x.std()) if len(x) > 1 else None
+
+
+def detectability_table(ev, n: int = 94, base_rates: tuple[float, ...] = (0.01, 0.02, 0.05),
+                        comparison_ratios: tuple[float, ...] = (1.0, 5.0)) -> pd.DataFrame:
+    """What ``n`` participants could show against a comparison group (presentation strings).
+
+    Uses :func:`cohort.measures.evaluation.detectability`, with the spread of
+    yearly attendance changes observed in this evaluation when it has one.
+    """
+    from cohort.measures.evaluation import detectability
+
+    det = detectability(n, base_rates=base_rates, comparison_ratios=comparison_ratios, sd_change=_sd_change(ev))
+    rows = []
+    for r in det.itertuples(index=False):
+        if r.outcome == "first_formal_outcome":
+            change = ("not detectable (even a fall to none)" if not np.isfinite(r.minimum_detectable)
+                      else f"{r.minimum_detectable:+.1%} ({r.minimum_detectable_relative:+.0%})")
+            rows.append({"Outcome": "Became known (first formal outcome)", "Comparison group": f"{r.n_comparison:.0f} children",
+                         "Base rate": f"{r.base:.0%}", "Smallest detectable change": change,
+                         f"Chance none of {n} become known with no effect": f"{r.p_none_if_no_effect:.0%}",
+                         "Participants needed to detect a halving": f"{r.n_needed_for_target:,.0f}"})
+        else:
+            rows.append({"Outcome": "Attendance (points)", "Comparison group": f"{r.n_comparison:.0f} children",
+                         "Base rate": "", "Smallest detectable change": f"{r.minimum_detectable:+.1f} points",
+                         f"Chance none of {n} become known with no effect": "",
+                         "Participants needed to detect a halving": f"{r.n_needed_for_target:,.0f} (for +{r.target:g} points)"})
+    out = pd.DataFrame(rows)
+    out.attrs["detectability"] = det
+    return out
+
+
+def published_text(ev, n: int = 94, base_rate: float = 0.02, ratio: float = 5.0) -> str:
+    """What a published result of ``n`` participants with no comparison group can and cannot show
+    (Markdown), using this evaluation's data for the attendance spread and the matching's effect."""
+    from cohort.measures.evaluation import detectability
+    from cohort.stats import proportion_ci
+
+    sd = _sd_change(ev)
+    det = detectability(n, base_rates=(base_rate,), comparison_ratios=(1.0, ratio), sd_change=sd)
+    zero = proportion_ci(0, n).iloc[0]
+    first = det[(det["outcome"] == "first_formal_outcome") & (det["n_comparison"] == ratio * n)].iloc[0]
+    text = ["**What the figures can show.** That the project reached the children it meant to reach, and how "
+            "their attendance changed."]
+    if sd is not None:
+        att = det[(det["outcome"] == "attendance_change") & (det["n_comparison"] == n)].iloc[0]
+        o = ev.outcomes_.set_index("outcome").loc["attendance_change", "estimate"]
+        naive = ev.naive_.set_index("outcome").loc["attendance_change", "estimate"]
+        text[0] += (f" With a year-to-year spread of attendance changes of about {sd:.1f} points, {n} children are "
+                    f"enough to detect a rise of {att['minimum_detectable']:.1f} points against {n} comparable "
+                    "children, so a rise of several points is large enough to measure, **if** there is a "
+                    "comparison group.")
+        rtm = (f" In this evaluation's data, an unmatched comparison overstates the attendance effect by "
+               f"{naive - o:.1f} points.")
+    else:
+        rtm = ""
+    text.append(
+        "**What they cannot show.** Without a comparison group, a rise in attendance mixes the project's effect with "
+        "regression to the mean (children chosen in a bad year tend to recover anyway) and the year's general "
+        f"trend.{rtm} \"No participant became known to the service\" is what one would expect even if the project "
+        f"changed nothing: at a base rate of {base_rate:.0%} a year, none of {n} children would become known "
+        f"{first['p_none_if_no_effect']:.0%} of the time, and none of {n} is consistent with a true rate of up to "
+        f"{zero['upper']:.1%} (95% Wilson interval). Detecting a halving of first entry at that base rate would need "
+        f"about {first['n_needed_for_target']:,.0f} participants with {ratio:g} comparison children each: many years "
+        "of the project, pooled, and a matched comparison like the one in this report.")
+    return "\n\n".join(text)
+
+
+def sensitivity_figure(report: Report, ev, results: pd.DataFrame | None = None) -> _HTML:
+    """Forest plots of every shown outcome under each matching choice, with the text alternative.
+
+    Outcomes whose counts are hidden (or that nobody had) are left out; when
+    none is left, a sentence says so instead of an empty figure.
+    """
+    import matplotlib.pyplot as plt
+
+    from cohort.report import plots
+
+    shown = [o for o in ev.outcomes_["outcome"]
+             if sensitivity_rows(report, ev, o, results)["estimate"].notna().iloc[0]]
+    if not shown:
+        return _HTML("<p>No outcome difference can be shown under the matching choices "
+                     "(too few children with an offence, or none).</p>")
+    fig, axes = plt.subplots(len(shown), 1, figsize=(10, 2.9 * len(shown)), layout="constrained", squeeze=False)
+    texts = []
+    info = ev.outcomes_.set_index("outcome")
+    for ax, outcome in zip(axes[:, 0], shown, strict=True):
+        rows = sensitivity_rows(report, ev, outcome, results)
+        label, unit = info.loc[outcome, "label"], info.loc[outcome, "unit"]
+        ratio = outcome == "time_to_first_offence"
+        plots.forest_plot(rows, ax=ax, title=label.replace(" within 12 months", ""),
+                          xlabel=None if ratio else f"Difference ({unit})")
+        texts.append(f"{label}: " + plots.forest_plot_text(rows, unit="" if ratio else unit))
+    return plots.figure_html(axes[0, 0], " ".join(texts), caption=(
+        "Each outcome as analysed (blue, top) and under other matching choices and with no matching (grey), "
+        "with 95% confidence intervals; the sensitivity tables below give the figures."))

@@ -220,7 +220,10 @@ def test_errors(demo):
         Evaluation(CYC, period="2022/23 to 2023/24 to 2024/25")
     no_att = CohortData({k: v for k, v in demo.tables.items() if k != "attendance"}, metadata=demo.metadata)
     with pytest.raises(CohortError, match="attendance table"):
-        evaluate(no_att, CYC)
+        evaluate(no_att, CYC, outcomes=["attendance_change"])
+    ev = evaluate(no_att, CYC)  # by default, what the data allow
+    assert "attendance_change" not in set(ev.outcomes_["outcome"]) | set(ev.sensitivity_["outcome"])
+    assert "baseline_attendance" not in ev.covariates_
     with pytest.raises(CohortError, match="not fitted"):
         _ = Evaluation(CYC).summary
 

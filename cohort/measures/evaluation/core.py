@@ -49,8 +49,9 @@ class Evaluation:
         range ``"2022/23 to 2024/25"``, ``"2022-09-01 to 2024-08-31"`` or a
         pair of dates. Default every start.
     outcomes : sequence of str, optional
-        Any of :data:`~cohort.measures.evaluation.OUTCOMES`; default all.
-        ``attendance_change`` needs the ``attendance`` table.
+        Any of :data:`~cohort.measures.evaluation.OUTCOMES`; default all
+        that the data allow (``attendance_change`` needs the ``attendance``
+        table and is left out without it; asked for by name, it is an error).
     covariates : sequence of str, optional
         Propensity-model covariates: ``age`` (at the start),
         ``baseline_attendance`` (the year before) and any ``children``
@@ -223,6 +224,7 @@ class Evaluation:
         self.authorities = None if authorities is None else list(authorities)
         self.period = as_period(period)
         self.outcomes = as_outcomes(outcomes)
+        self._outcomes_given = outcomes is not None
         self.covariates = covariates
         self.comparison = as_comparison(comparison)
         self.follow_up_months = months(follow_up, "follow_up")
@@ -264,8 +266,11 @@ class Evaluation:
         outcomes = self.outcomes
         has_attendance = not data.attendance.empty
         if "attendance_change" in outcomes and not has_attendance:
-            raise CohortError("the attendance outcome needs the attendance table, which is empty; "
-                              "leave 'attendance_change' out of outcomes")
+            if self._outcomes_given:
+                raise CohortError("the attendance outcome needs the attendance table, which is empty; "
+                                  "leave 'attendance_change' out of outcomes")
+            outcomes = tuple(o for o in outcomes if o != "attendance_change")
+        self.outcomes_used_ = outcomes
         covariates = as_covariates(self.covariates, list(data.children.columns))
         if not has_attendance and "baseline_attendance" in covariates:
             covariates = tuple(c for c in covariates if c != "baseline_attendance")
@@ -333,7 +338,7 @@ class Evaluation:
                     continue
                 if not (m.weights["matched"] & (m.weights["treatment"] == 1)).any():
                     continue
-                res = _outcomes.estimate_outcomes(units, m, self.outcomes, self.gate, self.level,
+                res = _outcomes.estimate_outcomes(units, m, self.outcomes_used_, self.gate, self.level,
                                                   self.follow_up_months)
                 bal = _matching.balance(units, self.covariates_, m.weights["weight"])
                 worst = float(bal.loc[bal["sample"] == "after", "smd"].abs().max())

@@ -97,7 +97,8 @@ def apply_gate(outcome: str, p_value: float, n_treated: int, np_count: float, of
         if np_count < gate.min_np:
             reasons.append(f"n x p = {np_count:.0f} is below {gate.min_np}")
         if offenders < gate.min_events:
-            reasons.append(f"{offenders} participants offended, fewer than {gate.min_events}")
+            reasons.append(f"{offenders} participant{'s' if offenders != 1 else ''} offended, "
+                           f"fewer than {gate.min_events}")
     return (not reasons), "; ".join(reasons) if reasons else "gate met"
 
 
