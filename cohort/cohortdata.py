@@ -96,6 +96,9 @@ class CohortData:
         return CohortData(out, self.attrition, dict(self.metadata))
 
     def __repr__(self) -> str:
-        sizes = ", ".join(f"{k}={len(v):,}" for k, v in self.tables.items() if len(v))
+        # a store's tables are read on first use: count them from the manifest
+        rows = getattr(self.tables, "rows", None)
+        counts = {k: rows(k) if rows else len(self.tables[k]) for k in self.tables}
+        sizes = ", ".join(f"{k}={n:,}" for k, n in counts.items() if n)
         kind = "synthetic" if self.synthetic else "data"
         return f"<CohortData ({kind}) {sizes}; attrition={len(self.attrition):,}>"

@@ -51,3 +51,19 @@ def test_run_and_demo_take_editions():
     assert _editions(p.parse_args(["run", "--editions", "publication", "research"]), []) == [
         "publication", "research"]
     assert _editions(p.parse_args(["demo"]), ["management", "publication"]) == ["management", "publication"]
+
+
+def test_verify_checks_every_file(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COHORT_PSEUDONYMISATION_KEY", "test-key-not-secret")
+    store = tmp_path / "store"
+    assert main(["ingest", str(DATA / "childview_extract.xlsx"), "--mapping", str(MAPPING),
+                 "--extract-date", "2024-06-01", "--store", str(store)]) == 0
+    capsys.readouterr()
+    assert main(["verify", str(store)]) == 0
+    assert "match the manifest" in capsys.readouterr().out
+    part = next((store / "children").glob("authority_code=*/*.parquet"))
+    part.write_bytes(part.read_bytes()[:-10] + b"0123456789")  # same size, other content
+    assert main(["verify", str(store)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("cohort: ") and "children" in err and "Traceback" not in err
+    assert main(["verify", str(tmp_path / "nowhere")]) == 2

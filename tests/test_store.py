@@ -21,7 +21,7 @@ from pandas.testing import assert_frame_equal
 
 from cohort.cohortdata import ATTRITION_COLUMNS, CohortData
 from cohort.exceptions import CohortError
-from cohort.store import default_store_path, open_store, store_info, write_store
+from cohort.store import default_store_path, open_store, store_info, verify_store, write_store
 from cohort.store import reading as store_reading
 
 
@@ -373,16 +373,27 @@ def test_changed_partition_is_detected(store, data):
     table = pq.read_table(part).to_pandas()
     table.loc[0, "gravity_score"] = 7  # a plausible, silent edit
     pq.write_table(pq.read_table(part).from_pandas(table, preserve_index=False), part)
-    with pytest.raises(CohortError, match="partition 'X01'.*does not match"):
+    # the cheap check on open: the file is no longer the size that was written
+    with pytest.raises(CohortError, match="partition X01.*was changed after the store was written"):
         open_store(store, authorities=["X01"])
     assert len(open_store(store, authorities=["X02"]).offences) == 3
+    # an edit that keeps the size (here: the manifest told the new size) passes the cheap
+    # check and is caught by the content hashes, on demand
+    m = store_info(store)
+    m["tables"]["offences"]["partitions"]["X01"]["bytes"] = part.stat().st_size
+    (store / "manifest.json").write_text(json.dumps(m))
+    assert len(open_store(store, authorities=["X01"]).offences) == len(table)
+    with pytest.raises(CohortError, match="partition 'X01'.*does not match"):
+        len(open_store(store, authorities=["X01"], verify=True).offences)
+    with pytest.raises(CohortError, match="partition 'X01'.*does not match"):
+        verify_store(store)
 
 
 def test_changed_file_table_is_detected(store):
     path = store / "board_attendance.parquet"
     df = pd.read_parquet(path)
     pq.write_table(pq.read_table(path).from_pandas(df.iloc[:2], preserve_index=False), path)
-    with pytest.raises(CohortError, match="does not match its manifest"):
+    with pytest.raises(CohortError, match="was changed after the store was written"):
         open_store(store, tables=["board_attendance"])
 
 

@@ -93,14 +93,14 @@ def pseudonymise(values: pd.Series, key: str | bytes, cache: dict[str, str] | No
     """
     hasher = _keyed_hasher(key.encode("utf-8") if isinstance(key, str) else bytes(key))
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    memo = {} if cache is None else cache
-    out = []
-    for v in np.asarray(uniques, dtype=object):
-        text = str(v)
-        h = memo.get(text)
-        if h is None:
-            h = memo[text] = hasher(text)
-        out.append(h)
+    texts = [str(v) for v in np.asarray(uniques, dtype=object)]
+    if cache is None:
+        out = [hasher(t) for t in texts]
+    else:
+        out = [cache.get(t) for t in texts]
+        todo = [i for i, h in enumerate(out) if h is None]
+        for i in todo:
+            out[i] = cache[texts[i]] = hasher(texts[i])
     hashed = np.array([*out, np.nan], dtype=object)
     # code -1 (missing) picks the trailing NaN
     return as_text(pd.Series(hashed[codes], index=values.index))

@@ -6,7 +6,7 @@ the propensity, balance and effect functions. Nothing here is public.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -115,3 +115,32 @@ def _aliased_columns(X: np.ndarray, names: Sequence[str]) -> list[str]:
         else:
             aliased.append(names[j])
     return aliased
+
+
+def _as_treatment(
+    values: Iterable[float] | np.ndarray | pd.Series, name: str = "treatment"
+) -> np.ndarray:
+    arr = np.asarray(values.to_numpy() if isinstance(values, pd.Series) else values)
+    if arr.dtype == bool:
+        return arr.astype(np.int8)
+    arr = pd.to_numeric(pd.Series(arr.ravel()), errors="coerce").to_numpy(dtype=float)
+    if not np.isin(arr, (0.0, 1.0)).all():
+        raise ValueError(f"{name} must be 0/1 or boolean without missing values")
+    return arr.astype(np.int8)
+
+
+def _weights_array(
+    data: pd.DataFrame, weights: str | Iterable[float] | np.ndarray | pd.Series
+) -> np.ndarray:
+    """Weights given as a column name or one value per row; finite and non-negative."""
+    w = data[weights] if isinstance(weights, str) else weights
+    w = np.asarray(w.to_numpy() if isinstance(w, pd.Series) else w, dtype=float)
+    if w.shape != (len(data),) or not np.isfinite(w).all() or (w < 0).any():
+        raise ValueError("weights must be finite, non-negative and one per row of data")
+    return w
+
+
+def _kish(weights: np.ndarray) -> float:
+    """Kish's effective sample size, (sum w)^2 / sum w^2."""
+    total = weights.sum()
+    return float(total**2 / (weights**2).sum()) if total > 0 else 0.0

@@ -14,12 +14,12 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import optimize, stats
 from statsmodels.duration.hazard_regression import PHReg
 
-from cohort.exceptions import SmallCountWarning
+from cohort.exceptions import SeparationWarning, SmallCountWarning
 from cohort.stats._common import _check_choice, _check_level, _z
-from cohort.stats._design import _column_list, _design, _require_complete
+from cohort.stats._design import _aliased_columns, _column_list, _design, _require_complete
 from cohort.stats.concordance import concordance_index
 
 __all__ = ["cox"]
@@ -30,9 +30,43 @@ def _quadratic_test(vector: np.ndarray, matrix: np.ndarray) -> float:
     return float(vector @ np.linalg.solve(matrix, vector))
 
 
-def _counting_process_times(
-    stop: np.ndarray, start: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+def _maximise(model: PHReg, p: int) -> tuple[np.ndarray, np.ndarray]:
+    """Maximum partial likelihood and standard errors.
+
+    A trust-region Newton method (``scipy.optimize.minimize``, "trust-exact")
+    on ``PHReg``'s exact log-likelihood, gradient and Hessian: PHReg's own
+    ``fit`` takes full Newton steps, which can overshoot and fail on small
+    data with ties (R's ``coxph`` halves steps for the same reason).
+    """
+    res = optimize.minimize(
+        lambda b: -model.loglike(b),
+        np.zeros(p),
+        jac=lambda b: -model.score(b),
+        hess=lambda b: -model.hessian(b),
+        method="trust-exact",
+        options={"gtol": 1e-10, "maxiter": 200},
+    )
+    beta = np.asarray(res.x, dtype=float)
+    try:
+        covariance = np.linalg.inv(-model.hessian(beta))
+        se = np.sqrt(np.diag(covariance))
+    except np.linalg.LinAlgError:
+        se = np.full(p, np.nan)
+    return beta, se
+
+
+def _diverging(model: PHReg, beta: np.ndarray) -> np.ndarray:
+    """R ``coxph.fit``'s check for infinite coefficients: the Newton step still
+    left at convergence, :math:`|I^{-1}U|`, exceeds 1e-9 and
+    :math:`\\sqrt{10^{-9}}\\,|\\hat\\beta|`."""
+    try:
+        step = np.abs(np.linalg.solve(-model.hessian(beta), model.score(beta)))
+    except np.linalg.LinAlgError:
+        return np.ones(beta.size, dtype=bool)
+    return (step > 1e-9) & (step > np.sqrt(1e-9) * np.abs(beta))
+
+
+def _counting_process_times(stop: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Times for ``PHReg`` that give R's ``(start, stop]`` risk sets.
 
     ``PHReg`` counts a row as at risk at its entry time, R (and the counting-
@@ -120,8 +154,12 @@ def cox(
 
     Notes
     -----
-    Fitted by ``statsmodels.duration.hazard_regression.PHReg`` (Newton-
-    Raphson on the partial likelihood, Breslow's or Efron's for ties). With
+    The partial likelihood (Breslow's or Efron's for ties) is
+    ``statsmodels.duration.hazard_regression.PHReg``'s, maximised by a
+    trust-region Newton method. A coefficient whose Newton step is still
+    large when the likelihood has converged may be infinite (monotone
+    likelihood, the Cox analogue of separation); it is named in a
+    :class:`~cohort.exceptions.SeparationWarning`, by R ``coxph``'s rule. With
     :math:`\\ell` the log partial likelihood, :math:`U` its gradient and
     :math:`I` the observed information: LR :math:`= 2(\\ell(\\hat\\beta) -
     \\ell(0))`, Wald :math:`= \\hat\\beta^T I(\\hat\\beta)\\hat\\beta`, score
@@ -129,9 +167,11 @@ def cox(
     ties this is the log-rank test), each referred to :math:`\\chi^2_{df}`.
     Rows with missing values raise an error rather than being dropped
     silently. Proportional hazards is assumed, not checked. With no events
-    the partial likelihood is flat: the estimates and tests are ``NaN`` (R
-    ``coxph`` reports ``NA``) with a
-    :class:`~cohort.exceptions.SmallCountWarning`.
+    (or no event with anyone else at risk, e.g. one person) the partial
+    likelihood is flat: the estimates and tests are ``NaN`` (R ``coxph``
+    reports ``NA``) with a :class:`~cohort.exceptions.SmallCountWarning`. A
+    term with no information (constant among those at risk at every event,
+    or a combination of other terms) raises ``ValueError`` naming it.
 
     Validated against R ``summary(coxph(...))`` (survival 3.5-3) to 1e-6,
     with the tie method stated in both calls: the veterans' lung cancer
@@ -191,31 +231,55 @@ def cox(
         time, start = _counting_process_times(time, start)
     p = X.shape[1]
     nan = np.full(p, np.nan)
-    if status.sum() == 0:
+    zero = np.zeros(p)
+    model = info0 = None
+    if status.sum() > 0:
+        model = PHReg(time, X, status=status, entry=start, ties=ties, strata=strata_values)
+        info0 = -model.hessian(zero)
+    if model is None or np.allclose(info0, 0.0, rtol=0.0, atol=1e-12):
         warnings.warn(
-            "no events: the partial likelihood is flat, so the hazard ratios cannot be "
-            "estimated (NaN)",
+            "the partial likelihood is flat (no events, no event with anyone else at "
+            "risk, or covariates constant among those at risk), so the hazard ratios "
+            "cannot be estimated (NaN)",
             SmallCountWarning,
             stacklevel=2,
         )
         beta = se = nan
         ll0 = ll = lr = wald = score = c = c_se = np.nan
     else:
-        model = PHReg(time, X, status=status, entry=start, ties=ties, strata=strata_values)
-        fit = model.fit(disp=False)
-        beta = np.asarray(fit.params, dtype=float)
-        se = np.asarray(fit.bse, dtype=float)
-        zero = np.zeros(p)
+        aliased = _aliased_columns(info0, list(X_frame.columns))
+        if aliased:
+            raise ValueError(
+                f"terms {aliased} cannot be estimated: they are constant among the people "
+                "at risk at every event (within strata) or linear combinations of other "
+                "terms; drop them"
+            )
+        beta, se = _maximise(model, p)
+        infinite = _diverging(model, beta)
+        if infinite.any():
+            names = [n for n, f in zip(X_frame.columns, infinite, strict=True) if f]
+            warnings.warn(
+                f"the partial likelihood converged before the coefficients of {names}: "
+                "they may be infinite (monotone likelihood: at every event time the "
+                "person with the event has the extreme covariate value among those at "
+                "risk). Their hazard ratios, standard errors and limits are meaningless.",
+                SeparationWarning,
+                stacklevel=2,
+            )
         ll0, ll = float(model.loglike(zero)), float(model.loglike(beta))
         lr = 2.0 * (ll - ll0)
         wald = float(beta @ -model.hessian(beta) @ beta)
-        score = _quadratic_test(model.score(zero), -model.hessian(zero))
-        concordance = concordance_index(
-            time, X @ beta, status, groups=strata_values, entry=start
-        ).iloc[0]
+        score = _quadratic_test(model.score(zero), info0)
+        # the linear predictor per distinct covariate pattern, so that identical
+        # rows tie exactly (a matrix product may round identical rows differently)
+        patterns, pattern_of = np.unique(X, axis=0, return_inverse=True)
+        risk = (patterns @ beta)[pattern_of.ravel()]
+        concordance = concordance_index(time, risk, status, groups=strata_values, entry=start).iloc[
+            0
+        ]
         c, c_se = concordance["concordance"], concordance["std_error"]
     z = _z(level)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):
         return pd.DataFrame(
             {
                 "term": list(X_frame.columns),

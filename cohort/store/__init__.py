@@ -44,7 +44,7 @@ True
 from __future__ import annotations
 
 from cohort.store.format import STORE_FORMAT, STORE_FORMAT_VERSION, default_store_path, store_info
-from cohort.store.reading import open_store
+from cohort.store.reading import open_store, verify_store
 from cohort.store.refresh import update_store
 from cohort.store.writing import write_store
 
@@ -55,5 +55,6 @@ __all__ = [
     "open_store",
     "store_info",
     "update_store",
+    "verify_store",
     "write_store",
 ]

@@ -1,16 +1,27 @@
-"""Opening a store: the partitions asked for, checked against the manifest."""
+"""Opening a store: the partitions and columns asked for, checked against the manifest.
+
+Opening is cheap: the manifest is read, every file the call needs is checked
+to exist with the size the manifest recorded (a file replaced or truncated
+after writing is caught here), and each table is read only when it is first
+used, with only the columns asked for, through one multi-threaded
+``pyarrow.dataset`` scan of its partitions. Row counts are checked on every
+read; the content hashes of every partition and the data fingerprint are
+checked on demand (``verify=True``, :func:`verify_store`, ``cohort verify``),
+as they were when the store was written.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from cohort.cohortdata import CohortData
@@ -26,64 +37,109 @@ from cohort.store.format import (
     store_info,
 )
 
+__all__ = ["open_store", "verify_store"]
 
-def _read_parquet(root: Path, rel: str) -> pa.Table:
+
+def _check_file(root: Path, spec: dict[str, Any], what: str) -> None:
+    """The cheap check on open: the file exists with the size the manifest recorded."""
+    file = root / spec["path"]
+    try:
+        size = file.stat().st_size
+    except FileNotFoundError as err:
+        raise CohortError(f"Store file {file} ({what}) is missing.") from err
+    if "bytes" in spec and size != spec["bytes"]:
+        raise CohortError(
+            f"Store file {file} ({what}) is {size:,} bytes where the manifest recorded "
+            f"{spec['bytes']:,}: the file was changed after the store was written."
+        )
+
+
+def _read_parquet(root: Path, rel: str, columns: list[str] | None = None) -> pa.Table:
     file = root / rel
     try:
-        return pq.read_table(file)
+        return pq.read_table(file, columns=columns)
     except FileNotFoundError as err:
         raise CohortError(f"Store file {file} is missing.") from err
     except (pa.ArrowException, OSError) as err:
         raise CohortError(f"Store file {file} cannot be read: {err}") from err
 
 
-def _finish(df: pd.DataFrame, spec: dict[str, Any], where: str) -> pd.DataFrame:
-    names = [c["name"] for c in spec["columns"]]
+def _finish(df: pd.DataFrame, specs: list[dict[str, Any]], where: str) -> pd.DataFrame:
+    names = [c["name"] for c in specs]
     if set(df.columns) - {_ROW} != set(names):
         raise CohortError(f"{where}: columns {list(df.columns)} differ from the manifest {names}.")
-    return pd.DataFrame({c["name"]: _cast(df[c["name"]], c) for c in spec["columns"]})
+    return pd.DataFrame({c["name"]: _cast(df[c["name"]], c) for c in specs})
 
 
-def _read_file(root: Path, spec: dict[str, Any], name: str) -> pd.DataFrame:
-    table = _read_parquet(root, spec["path"])
-    df = _finish(table.to_pandas(), spec, f"{root / spec['path']}")
-    if len(df) != spec["rows"] or _hash(df) != spec["hash"]:
-        raise CohortError(
-            f"Store table {name!r} ({root / spec['path']}) does not match its manifest."
-        )
+def _columns(spec: dict[str, Any], wanted: list[str] | None, name: str) -> list[dict[str, Any]]:
+    if wanted is None:
+        return spec["columns"]
+    by_name = {c["name"]: c for c in spec["columns"]}
+    unknown = [c for c in wanted if c not in by_name]
+    if unknown:
+        raise ValueError(f"Table {name!r} has no columns {unknown}; it has {list(by_name)}.")
+    return [by_name[c] for c in dict.fromkeys(wanted)]
+
+
+def _read_file(root: Path, spec: dict[str, Any], name: str, wanted: list[str] | None = None,
+               verify: bool = False) -> pd.DataFrame:
+    specs = _columns(spec, None if verify else wanted, name)
+    table = _read_parquet(root, spec["path"], [c["name"] for c in specs])
+    df = _finish(table.to_pandas(), specs, f"{root / spec['path']}")
+    if len(df) != spec["rows"] or (verify and _hash(df) != spec["hash"]):
+        raise CohortError(f"Store table {name!r} ({root / spec['path']}) does not match its manifest.")
+    return df if wanted is None else df[[c["name"] for c in _columns(spec, wanted, name)]]
+
+
+def _scan(root: Path, spec: dict[str, Any], labels: list[str], names: list[str]) -> pa.Table:
+    """One threaded scan of the partitions ``labels``, ``authority_code`` taken from the paths."""
+    base = root / spec["path"]
+    paths = [str(root / spec["partitions"][label]["path"]) for label in labels]
+    partitioning = ds.partitioning(pa.schema([(_PARTITION_COLUMN, pa.string())]), flavor="hive")
+    missing = [p for p in paths if not os.path.exists(p)]
+    if missing:
+        raise CohortError(f"Store file {missing[0]} is missing: the store was refreshed or changed after "
+                          "it was opened; open it again.")
+    try:
+        dataset = ds.dataset(paths, format="parquet", partitioning=partitioning, partition_base_dir=str(base))
+        return dataset.to_table(columns=names)
+    except (pa.ArrowException, OSError) as err:
+        raise CohortError(f"Store table {spec['path']!r} cannot be read: {err}") from err
+
+
+def _read_partitioned(root: Path, spec: dict[str, Any], name: str, codes: list[str] | None,
+                      wanted: list[str] | None = None, verify: bool = False) -> pd.DataFrame:
+    parts = spec["partitions"]
+    labels = list(parts) if codes is None else [c for c in codes if c in parts]
+    specs = _columns(spec, None if verify else wanted, name)
+    if not labels:
+        return _empty_frame(specs)
+    names = [c["name"] for c in specs]
+    table = _scan(root, spec, labels, [*names, _ROW] if _PARTITION_COLUMN in names else
+                  [*names, _ROW, _PARTITION_COLUMN])
+    df = table.to_pandas()
+    df = df.sort_values(_ROW, kind="stable").reset_index(drop=True)
+    codes_read = np.where(df[_PARTITION_COLUMN].isna().to_numpy(), _NULL_PARTITION,
+                          df[_PARTITION_COLUMN].astype(str).to_numpy())
+    counts = pd.Series(codes_read).value_counts()
+    for label in labels:
+        if int(counts.get(label, 0)) != parts[label]["rows"]:
+            raise CohortError(
+                f"Store table {name!r}, partition {label!r} ({root / parts[label]['path']}) has "
+                f"{int(counts.get(label, 0)):,} rows where the manifest recorded {parts[label]['rows']:,}."
+            )
+    df = _finish(df.drop(columns=[c for c in df.columns if c not in (*names, _ROW)]), specs,
+                 f"{root / spec['path']}")
+    if verify:
+        _verify_partitions(root, df, codes_read, labels, parts, name)
     return df
 
 
-def _read_partitioned(
-    root: Path, spec: dict[str, Any], name: str, codes: list[str] | None
-) -> pd.DataFrame:
-    parts = spec["partitions"]
-    labels = list(parts) if codes is None else [c for c in codes if c in parts]
-    if not labels:
-        return _empty_frame(spec["columns"])
-    pieces = []
-    for label in labels:
-        t = _read_parquet(root, parts[label]["path"])
-        value = None if label == _NULL_PARTITION else label
-        pieces.append(
-            t.append_column(_PARTITION_COLUMN, pa.array([value] * t.num_rows, pa.string()))
-        )
-    table = pa.concat_tables(pieces, promote_options="default") if len(pieces) > 1 else pieces[0]
-    df = table.to_pandas()
-    df = df.sort_values(_ROW, kind="stable").reset_index(drop=True)
-    df = _finish(df, spec, f"{root / spec['path']}")
-    # check each partition's rows against its hash (the rows of one label are contiguous
-    # only by authority, so select them by label)
-    codes_read = np.where(
-        df[_PARTITION_COLUMN].isna().to_numpy(),
-        _NULL_PARTITION,
-        df[_PARTITION_COLUMN].astype(str).to_numpy(),
-    )
-    row_hashes = (
-        pd.util.hash_pandas_object(df, index=False).to_numpy()
-        if len(df)
-        else np.empty(0, dtype="uint64")
-    )
+def _verify_partitions(root: Path, df: pd.DataFrame, codes_read: np.ndarray, labels: list[str],
+                       parts: dict[str, Any], name: str) -> None:
+    """Each partition's rows against the content hash recorded when it was written."""
+    row_hashes = (pd.util.hash_pandas_object(df, index=False).to_numpy() if len(df)
+                  else np.empty(0, dtype="uint64"))
     header = ",".join(map(str, df.columns)).encode()
     positions = pd.Series(codes_read).groupby(codes_read, sort=False).indices if len(df) else {}
     for label in labels:
@@ -95,13 +151,61 @@ def _read_partitioned(
                 f"Store table {name!r}, partition {label!r} ({root / parts[label]['path']}) "
                 "does not match its manifest: the file was changed after the store was written."
             )
-    return df
+
+
+class LazyTables(MutableMapping):
+    """The tables of an opened store, each read on first use (then kept).
+
+    Behaves as a dict of DataFrames; :meth:`rows` gives a table's row count
+    from the manifest without reading it.
+    """
+
+    def __init__(self, loaders: Mapping[str, Any], rows: Mapping[str, int]):
+        self._loaders = dict(loaders)
+        self._rows = dict(rows)
+        self._frames: dict[str, pd.DataFrame] = {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._frames:
+            if name not in self._loaders:
+                raise KeyError(name)
+            self._frames[name] = self._loaders.pop(name)()
+        return self._frames[name]
+
+    def __setitem__(self, name: str, value: pd.DataFrame) -> None:
+        self._loaders.pop(name, None)
+        self._frames[name] = value
+
+    def __delitem__(self, name: str) -> None:
+        if name in self._frames:
+            del self._frames[name]
+        elif name in self._loaders:
+            del self._loaders[name]
+        else:
+            raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*self._frames, *self._loaders])
+
+    def __len__(self) -> int:
+        return len(self._frames) + len(self._loaders)
+
+    def rows(self, name: str) -> int:
+        """Row count of a table, from the manifest when it has not been read."""
+        return len(self._frames[name]) if name in self._frames else int(self._rows.get(name, 0))
+
+    def loaded(self) -> list[str]:
+        """The tables read so far."""
+        return list(self._frames)
 
 
 def open_store(
     path: str | os.PathLike[str],
     authorities: str | Iterable[str] | None = None,
     tables: str | Iterable[str] | None = None,
+    *,
+    columns: Mapping[str, Iterable[str]] | None = None,
+    verify: bool = False,
 ) -> CohortData:
     """Open a Parquet store written by :func:`write_store`.
 
@@ -114,25 +218,72 @@ def open_store(
         without an ``authority_code`` column are loaded whole. Default: all.
     tables : str or list of str, optional
         Tables to load; default all. The attrition log is always loaded.
+    columns : dict of table name to list of columns, optional
+        Read only these columns of these tables (column projection); other
+        tables are read whole.
+    verify : bool, default False
+        Check every partition read against the content hash recorded when
+        it was written, and a full read against the data fingerprint (as
+        :func:`verify_store` does); otherwise files are checked by size on
+        open and by row count when read.
 
     Returns
     -------
     CohortData
         Tables with the dtypes they were written with (datetimes,
         categories with their categories and order, strings, nullable
-        integers and booleans), rows in their original order, the attrition
-        log and the metadata.
+        integers and booleans), rows in their original order, each read on
+        first use; the attrition log and the metadata (``store_fingerprint``,
+        and ``extract_date``: the earliest of the authorities read).
 
     Raises
     ------
     cohort.CohortError
-        No store at ``path``; a file missing, unreadable or changed since it
-        was written; a full read whose fingerprint differs from the manifest.
+        No store at ``path``; a file missing or of another size than
+        written; (on use) a file unreadable or with other row counts; with
+        ``verify``, content that differs from the manifest.
     ValueError
-        Unknown table names or authority codes (listing the valid ones).
+        Unknown table names, columns or authority codes (listing the valid ones).
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> from cohort.cohortdata import CohortData
+    >>> from cohort.store import write_store
+    >>> data = CohortData({"children": pd.DataFrame(
+    ...     {"child_id": ["a", "b", "c"], "sex": ["Male", "Female", "Male"],
+    ...      "authority_code": ["X01", "X02", "X01"]})})
+    >>> path = write_store(data, tempfile.mkdtemp() + "/store")
+    >>> one = open_store(path, authorities="X01", columns={"children": ["child_id"]})
+    >>> one.children.columns.tolist(), one.children["child_id"].tolist()
+    (['child_id'], ['a', 'c'])
     """
     root = Path(path)
-    return read_manifest_data(root, store_info(root), authorities, tables)
+    return read_manifest_data(root, store_info(root), authorities, tables, columns=columns,
+                              verify=verify, check_fingerprint=verify)
+
+
+def verify_store(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read every file of a store and check it against the manifest: sizes, row
+    counts, each partition's content hash and the data fingerprint.
+
+    Returns
+    -------
+    dict
+        ``fingerprint``, ``tables`` (name -> rows) and ``partitions`` checked.
+
+    Raises
+    ------
+    cohort.CohortError
+        The first file that differs from what was written, naming it.
+    """
+    root = Path(path)
+    manifest = store_info(root)
+    data = read_manifest_data(root, manifest, verify=True, check_fingerprint=True)
+    rows = {name: len(data.tables[name]) for name in list(data.tables)}
+    data.fingerprint()
+    parts = sum(len(s.get("partitions", {})) or 1 for s in manifest["tables"].values())
+    return {"fingerprint": manifest["fingerprint"], "tables": rows, "partitions": parts}
 
 
 def read_manifest_data(
@@ -141,7 +292,9 @@ def read_manifest_data(
     authorities: str | Iterable[str] | None = None,
     tables: str | Iterable[str] | None = None,
     *,
-    check_fingerprint: bool = True,
+    columns: Mapping[str, Iterable[str]] | None = None,
+    verify: bool = False,
+    check_fingerprint: bool = False,
 ) -> CohortData:
     """Read the store at ``root`` as ``manifest`` describes it (see :func:`open_store`)."""
     available = list(manifest["tables"])
@@ -162,14 +315,29 @@ def read_manifest_data(
             shown = ", ".join(manifest["authorities"][:20])
             more = "" if len(known) <= 20 else f" and {len(known) - 20} more"
             raise ValueError(f"Authorities {unknown} are not in the store; it has {shown}{more}.")
-    out: dict[str, pd.DataFrame] = {}
+    wanted = {k: list(v) for k, v in (columns or {}).items()}
+    unknown = [t for t in wanted if t not in manifest["tables"]]
+    if unknown:
+        raise ValueError(f"columns= names tables {unknown} that are not in the store; it has {available}.")
+    loaders, rows = {}, {}
     for name in names:
         spec = manifest["tables"][name]
+        cols = wanted.get(name)
+        if cols is not None:
+            _columns(spec, cols, name)  # unknown columns fail on open, not on use
         if spec["layout"] == "partitioned":
-            out[name] = _read_partitioned(root, spec, name, codes)
+            labels = list(spec["partitions"]) if codes is None else [c for c in codes if c in spec["partitions"]]
+            for label in labels:
+                _check_file(root, spec["partitions"][label], f"table {name}, partition {label}")
+            loaders[name] = (lambda spec=spec, name=name, cols=cols:
+                             _read_partitioned(root, spec, name, codes, cols, verify))
+            rows[name] = sum(spec["partitions"][label]["rows"] for label in labels)
         else:
-            out[name] = _read_file(root, spec, name)
-    attrition = _read_file(root, manifest["attrition"], _ATTRITION)
+            _check_file(root, spec, f"table {name}")
+            loaders[name] = lambda spec=spec, name=name, cols=cols: _read_file(root, spec, name, cols, verify)
+            rows[name] = spec["rows"]
+    _check_file(root, manifest["attrition"], "attrition log")
+    attrition = _read_file(root, manifest["attrition"], _ATTRITION, verify=verify)
     metadata = dict(manifest.get("metadata") or {})
     # the whole store's fingerprint, also when only part of it is read, so that
     # every report from one store names the same data version
@@ -180,8 +348,9 @@ def read_manifest_data(
     chosen = [dates[c] for c in (codes if codes is not None else manifest["authorities"]) if c in dates]
     if chosen:
         metadata["extract_date"] = min(chosen)
-    data = CohortData(out, attrition, metadata)
-    if check_fingerprint and codes is None and tables is None and data.fingerprint() != manifest["fingerprint"]:
+    data = CohortData(LazyTables(loaders, rows), attrition, metadata)
+    if check_fingerprint and codes is None and tables is None and not wanted \
+            and data.fingerprint() != manifest["fingerprint"]:
         raise CohortError(
             f"Store {root}: fingerprint {data.fingerprint()} differs from the manifest's "
             f"{manifest['fingerprint']}."

@@ -65,6 +65,7 @@ def _write_file(df: pd.DataFrame, dest: Path, name: str) -> dict[str, Any]:
     return {
         "layout": "file",
         "path": dest.name,
+        "bytes": dest.stat().st_size,
         "rows": len(df),
         "hash": _hash(df),
         "columns": [_column_spec(c, df[c]) for c in df.columns],
@@ -95,10 +96,12 @@ def _write_partitioned(
         folder = root / f"{_PARTITION_COLUMN}={quote(str(label), safe='')}"
         folder.mkdir(exist_ok=exist_ok)
         pq.write_table(table.take(pa.array(idx)), folder / part)
+        size = (folder / part).stat().st_size
         h = hashlib.sha256(",".join(map(str, df.columns)).encode())
         h.update(row_hashes[idx].tobytes())
         partitions[str(label)] = {
             "path": f"{root.name}/{folder.name}/{part}",
+            "bytes": size,
             "rows": int(len(idx)),
             "hash": h.hexdigest()[:16],
         }

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from cohort.exceptions import SeparationWarning
 from cohort.stats import concordance_index, cox
 
 DATA = Path(__file__).parent / "data"
@@ -325,3 +326,32 @@ def test_concordance_standard_error_is_the_jackknife_by_hand():
     row = concordance_index([1, 2, 3, 4], [4, 3, 1, 2], [1, 1, 1, 0]).iloc[0]
     assert row["concordance"] == pytest.approx(5 / 6)
     assert row["std_error"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_monotone_likelihood_is_flagged():
+    """Everyone with x = 1 has the event before anyone with x = 0 is at risk
+    alone, so the partial likelihood increases for ever in beta (Bryson &
+    Johnson 1981). R::
+
+        coxph(Surv(t, e) ~ x, data = data.frame(t = 1:6, e = c(1, 1, 1, 0, 0, 0),
+              x = c(1, 1, 1, 0, 0, 0)), ties = "breslow")
+        Warning: Ran out of iterations and did not converge
+               coef exp(coef)  se(coef)     z     p
+        x 2.194e+01 3.381e+09 2.480e+04 0.001 0.999
+    """
+    df = pd.DataFrame({"t": [1, 2, 3, 4, 5, 6], "e": [1, 1, 1, 0, 0, 0], "x": [1, 1, 1, 0, 0, 0]})
+    with pytest.warns(SeparationWarning, match=r"\['x'\].*may be infinite"):
+        out = cox(df, "t", "e", ["x"]).iloc[0]
+    assert out["coefficient"] > 15 and out["std_error"] > 1e3
+
+
+def test_small_tied_data_converge_where_full_newton_steps_fail():
+    """All ten times tied at 1, events for one x = 0 and the one x = 1 person:
+    the Breslow partial likelihood is exp(b) / (9 + exp(b))^2, maximised at
+    b = log 9 with information 18 * 9 / 18^2 = 0.5, so SE = sqrt(2) (by hand).
+    R ``coxph(..., ties = "breslow")``: coef 2.197224577, se 1.414213562.
+    (statsmodels' PHReg.fit raises a singular-matrix error here.)"""
+    df = pd.DataFrame({"t": [1.0] * 10, "e": [0] * 8 + [1, 1], "x": [0] * 9 + [1]})
+    out = cox(df, "t", "e", ["x"], ties="breslow").iloc[0]
+    assert out["coefficient"] == pytest.approx(np.log(9), abs=1e-6)
+    assert out["std_error"] == pytest.approx(np.sqrt(2), abs=1e-6)

@@ -15,6 +15,7 @@ import pytest
 from statsmodels.genmod.families import Binomial
 from statsmodels.genmod.generalized_linear_model import GLM
 
+from cohort.exceptions import SmallCountWarning
 from cohort.stats import (
     balance_table,
     match,
@@ -35,7 +36,8 @@ def test_propensity_saturated_model_equals_group_proportions():
             "region": ["n", "n", "n", "n", "s", "s", "s", "w", "w", "w", "w", "w"],
         }
     )
-    ps = propensity_score(df, "treated", ["region"])
+    with pytest.warns(SmallCountWarning, match="region=n: 1 events, 3 non-events"):
+        ps = propensity_score(df, "treated", ["region"])
     expected = df.groupby("region")["treated"].transform("mean")
     assert ps["propensity"].to_numpy() == pytest.approx(expected.to_numpy(), abs=1e-8)
     assert ps["logit"].to_numpy() == pytest.approx(np.log(expected / (1 - expected)), abs=1e-6)
@@ -56,6 +58,35 @@ def test_propensity_agrees_with_glm_and_recovers_coefficients():
     glm = GLM(df["t"].to_numpy(), design, family=Binomial()).fit()
     assert ps["logit"].to_numpy() == pytest.approx(design @ glm.params, abs=1e-6)
     assert glm.params == pytest.approx([-1.0, 0.8, -0.5, 0.6], abs=0.1)
+
+
+def test_propensity_reports_its_model():
+    """The propensity model's coefficients, standard errors and p-values (issue 12)
+    are reported in attrs and equal an independent statsmodels GLM fit; the
+    fitted-score columns are unchanged, so existing callers keep working."""
+    rng = np.random.default_rng(9)
+    n = 3_000
+    x = rng.normal(size=n)
+    region = rng.choice(["north", "south", "west"], n)
+    lp = -1.2 + 0.7 * x + 0.5 * (region == "west")
+    df = pd.DataFrame({"t": rng.binomial(1, 1 / (1 + np.exp(-lp))), "x": x, "region": region})
+    ps = propensity_score(df, "t", ["x", "region"], reference={"region": "south"})
+    assert list(ps.columns) == ["treatment", "propensity", "logit"]
+    table = ps.attrs["coefficients"]
+    assert list(table["term"]) == ["(Intercept)", "x", "region[north]", "region[west]"]
+    design = np.column_stack(
+        [np.ones(n), x, (region == "north").astype(float), (region == "west").astype(float)]
+    )
+    glm = GLM(df["t"].to_numpy(), design, family=Binomial()).fit(tol=1e-12)
+    np.testing.assert_allclose(table["coefficient"], glm.params, atol=1e-8)
+    np.testing.assert_allclose(table["std_error"], glm.bse, rtol=1e-6)
+    np.testing.assert_allclose(table["p_value"], glm.pvalues, rtol=1e-5)
+    fit = ps.attrs["fit"]
+    assert (fit["outcome"], fit["n"], fit["events"]) == ("t", n, int(df["t"].sum()))
+    assert fit["deviance"] == pytest.approx(glm.deviance, rel=1e-9)
+    assert ps["logit"].to_numpy() == pytest.approx(design @ glm.params, abs=1e-8)
+    pairs = match(ps["logit"], ps["treatment"])  # the usual next step still works
+    assert len(pairs) > 0
 
 
 def test_propensity_rejects_missing_and_single_class():
