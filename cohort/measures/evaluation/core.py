@@ -193,7 +193,7 @@ class Evaluation:
     >>> data = cohort.synthetic.generate(seed=3, authorities=1, scale=0.3)
     >>> ev = Evaluation("Community Youth Connectors", outcomes=["attendance_change"]).fit(data)
     >>> ev
-    <Evaluation of Community Youth Connectors: 65 of 66 participants matched to ... comparison children; ... with an offence; 1 outcome>
+    <Evaluation of Community Youth Connectors: 64 of 66 participants matched to 140 comparison children; 1 participant with an offence; 1 outcome>
     >>> int(ev.flow_["n"].iloc[0]) == int(ev.flow_["n"].iloc[1:-1].sum()) + int(ev.flow_["n"].iloc[-1])
     True
     """

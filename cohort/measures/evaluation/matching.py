@@ -40,7 +40,7 @@ def model_frame(units: pd.DataFrame, covariates: Sequence[str]) -> tuple[pd.Data
 
     Numeric and boolean covariates enter as they are; text covariates as
     categories, where levels that only participants or only comparison
-    children have are merged into one ``other`` level (otherwise the
+    children have are counted as the commonest shared level (otherwise the
     logistic model separates them perfectly and does not converge).
     Covariates with a single value among the units are left out.
     """
@@ -61,13 +61,15 @@ def model_frame(units: pd.DataFrame, covariates: Sequence[str]) -> tuple[pd.Data
         t_levels = set(s[treated])
         c_levels = set(s[~treated])
         lonely = sorted(t_levels ^ c_levels)
-        if lonely:
-            s = s.where(~s.isin(lonely), "other")
+        shared = s[~s.isin(lonely)]
+        modal = str(shared.value_counts().index[0]) if len(shared) else ""
+        if lonely and modal:
+            s = s.where(~s.isin(lonely), modal)
         if s.nunique() < 2:
             notes.append((cov, label, False, "left out: a single level after merging"))
             continue
         cols[cov] = s
-        notes.append((cov, label, True, f"levels held by one group only merged: {', '.join(lonely)}"
+        notes.append((cov, label, True, f"levels held by one group only ({', '.join(lonely)}) counted as {modal}"
                       if lonely else ""))
     frame = pd.DataFrame(cols, index=units.index)
     return frame, pd.DataFrame(notes, columns=list(PROPENSITY_COLUMNS))
@@ -90,14 +92,13 @@ def fit_scores(units: pd.DataFrame, covariates: Sequence[str],
     frame, notes = model_frame(units, covariates)
     used = notes.loc[notes["in_model"], "covariate"].tolist()
     frame["treated"] = units["treated"].to_numpy()
-    with warnings.catch_warnings():
-        # statsmodels warns on quasi-separation; the scores are still usable for matching
-        warnings.filterwarnings("ignore", message=".*separation.*")
-        warnings.filterwarnings("ignore", message=".*converge.*")
-        scores = propensity_score(frame, "treated", used)
     reference = {c: r for c, r in _REFERENCE.items() if c in used and (frame[c] == r).any()}
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", CohortWarning)  # sparse cells are flagged in the table
+        # sparse cells and separation are flagged in the model table; the scores still match
+        warnings.simplefilter("ignore", CohortWarning)
+        warnings.filterwarnings("ignore", message=".*separation.*")
+        warnings.filterwarnings("ignore", message=".*converge.*")
+        scores = propensity_score(frame, "treated", used, reference=reference)
         fit = logistic(frame, "treated", used, reference=reference, level=level, profile=False)
     c = fit.coefficients
     c = c[c["term"] != "(Intercept)"]
