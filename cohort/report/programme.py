@@ -99,6 +99,10 @@ class ProgrammeReport(Report):
         self.protected: dict[str, Any] = {}
 
     @property
+    def _period_text(self) -> str:
+        return "every start with a complete follow-up" if self.quarter == "all starts" else self.quarter
+
+    @property
     def min_count(self) -> int:
         """Smallest count a figure may show: the policy's threshold when it suppresses, else 0."""
         return _min_count(self)
@@ -128,7 +132,7 @@ class ProgrammeReport(Report):
         return _HTML(
             f"<h1>{html.escape(self.title)}: {html.escape(self.programme)}</h1>{banner}"
             f"<p><b>Authorities:</b> {html.escape(self.authority_name)} ({html.escape(', '.join(self.authorities))}). "
-            f"<b>Programme starts:</b> {html.escape(self.quarter)}.</p>"
+            f"<b>Programme starts:</b> {html.escape(self._period_text)}.</p>"
             f"<p class='cohort-meta'>Data source: {html.escape(str(meta.get('source', 'unknown')))}. "
             f"Data fingerprint {html.escape(self.fingerprint)}; cohort {html.escape(__version__)}. "
             f"Tables are disclosure-controlled under the policy "
