@@ -127,6 +127,7 @@ def plan(
     parameters: dict[str, Any] | None = None,
     fingerprint: str = "",
     policies: Sequence[str] = ("management",),
+    programmes: Sequence[str] | None = None,
 ) -> list[RunSpec]:
     """List the runs of a batch, checking every parameter against the notebook.
 
@@ -151,6 +152,12 @@ def plan(
         notebook's ``policy`` parameter and ends every file name, so one
         edition never overwrites another. A notebook that declares no
         ``policy`` parameter runs once, whatever the editions.
+    programmes : sequence of str, optional
+        For programme-level notebooks (those that declare a ``programme``
+        parameter, such as ``intervention_evaluation``): the programmes to
+        report on, default the notebook's own default. Such a notebook runs
+        once per programme (and edition) over its default period, not per
+        authority and quarter; its reports go in ``programmes/``.
 
     Returns
     -------
@@ -163,7 +170,12 @@ def plan(
     specs = []
     for name in notebooks:
         path = _resolve_notebook(name)
-        editions = policies if "policy" in _declared(path) else [("", "")]
+        declared = _declared(path)
+        editions = policies if "policy" in declared else [("", "")]
+        if "programme" in declared:
+            specs.extend(_programme_specs(path, declared, programmes, editions, store, output, parameters,
+                                          fingerprint))
+            continue
         for authority in authorities:
             for q in quarters:
                 for policy, edition in editions:
@@ -189,6 +201,38 @@ def plan(
                             edition=edition,
                         )
                     )
+    return specs
+
+
+def _programme_specs(path: Path, declared: dict[str, Any], programmes: Sequence[str] | None,
+                     editions: list[tuple[str, str]], store, output: Path,
+                     parameters: dict[str, Any] | None, fingerprint: str) -> list[RunSpec]:
+    """One run per programme and edition of a programme-level notebook."""
+    import ast
+
+    from cohort import __version__
+
+    if programmes is None:
+        programmes = [ast.literal_eval(declared["programme"]["default"])]
+    specs = []
+    for programme in programmes:
+        slug = "".join(ch if ch.isalnum() else "_" for ch in programme.lower()).strip("_")
+        for policy, edition in editions:
+            params = {
+                "programme": programme,
+                "store": str(Path(store).resolve()),
+                "output_dir": str(output / "programmes"),
+                **({"policy": policy} if policy else {}),
+                **(parameters or {}),
+            }
+            _check_parameters(path, params)
+            stem = "_".join(x for x in (path.stem, slug, edition) if x)
+            specs.append(RunSpec(
+                notebook=str(path), authority="", quarter="", parameters=params,
+                html_path=str(output / "programmes" / f"{stem}.html"),
+                notebook_path=str(output / "_executed" / f"{stem}.ipynb"),
+                key=_run_key(path, params, fingerprint, __version__), edition=edition,
+            ))
     return specs
 
 
@@ -380,6 +424,7 @@ def run(
     scheduler: str | None = None,
     timeout: int = 900,
     policies: Sequence[str] = ("management",),
+    programmes: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Execute notebooks x authorities x quarters x editions and write HTML reports.
 
@@ -413,6 +458,10 @@ def run(
         (the default: the board pack, every figure shown, marked not for
         publication) and/or ``"publication"`` (small counts suppressed).
         File names and manifest records carry the edition.
+    programmes : sequence of str, optional
+        Programmes for the programme-level notebooks (see :func:`plan`);
+        default each notebook's default programme. Programmes without
+        intervention records in the store are not run.
 
     Returns
     -------
@@ -441,8 +490,11 @@ def run(
     output = Path(output).resolve()
     specs = plan(
         notebooks, authorities, quarters, store=store, output=output,
-        parameters=parameters, fingerprint=fingerprint, policies=policies,
+        parameters=parameters, fingerprint=fingerprint, policies=policies, programmes=programmes,
     )
+    # programme-level reports only for programmes the store holds records of
+    present = set(data.interventions.get("programme", pd.Series(dtype=str)).dropna().astype(str))
+    specs = [s for s in specs if s.authority or s.parameters.get("programme") in present]
     previous = _load_manifest(output)
     records: list[dict[str, Any]] = []
     todo: list[RunSpec] = []
@@ -575,7 +627,9 @@ def write_index(manifest: dict[str, Any], output: str | os.PathLike) -> Path:
                 err = r.get("error") or {}
                 cells.append(f"<td>failed: {html.escape(str(err.get('ename', '')))}: "
                              f"{html.escape(str(err.get('evalue', '')))}</td>")
-        rows.append(f"<tr><th scope='row'>{html.escape(str(name))} ({html.escape(code)})</th>"
+        who = (f"{html.escape(str(name))} ({html.escape(code)})" if code else  # a programme-level report
+               html.escape(str((first.get("parameters") or {}).get("programme", ""))))
+        rows.append(f"<tr><th scope='row'>{who}</th>"
                     f"<td>{html.escape(quarter)}</td><td>{title}</td>{''.join(cells)}</tr>")
     banner = (
         "<div class='cohort-banner'>SYNTHETIC DATA: these reports are built from fictional "
