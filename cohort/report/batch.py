@@ -527,9 +527,10 @@ def run(
         # quarter and edition before any report runs (cohort.report.protection)
         from cohort.report.protection import SHARED_DIR, prepare
 
-        editions = list(dict.fromkeys(s.parameters["policy"] for s in todo if s.edition))
+        per_quarter = [s for s in todo if s.edition and s.quarter]  # programme reports have no quarter
+        editions = list(dict.fromkeys(s.parameters["policy"] for s in per_quarter))
         if editions:
-            quarters_todo = list(dict.fromkeys(s.quarter for s in todo if s.edition))
+            quarters_todo = list(dict.fromkeys(s.quarter for s in per_quarter))
             prepare(store, quarters_todo, editions, output / SHARED_DIR)
     bar = tqdm(total=len(todo), desc="reports", unit="report", disable=not progress)
     if scheduler:

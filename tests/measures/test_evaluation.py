@@ -229,7 +229,7 @@ def test_errors(demo):
 
 
 def test_display_and_no_identifiers_in_result_tables(demo_ev, demo):
-    assert repr(demo_ev) == (f"<Evaluation of {CYC}: 417 of 431 participants matched to 886 comparison children; "
+    assert repr(demo_ev) == (f"<Evaluation of {CYC}: 417 of 431 participants matched to 888 comparison children; "
                              "2 participants with an offence; 4 outcomes>")
     html = demo_ev._repr_html_()
     assert "Increased school attendance" in html and "X03, X05" in html
