@@ -27,7 +27,7 @@ def test_run_records_failures_skips_unchanged_and_writes_index(store_path, tmp_p
     assert set(ok["status"]) == {"ok"} and set(bad["status"]) == {"failed"}
     err = bad["error"].iloc[0]
     assert err["ename"] == "ValueError" and "planted failure" in err["evalue"]
-    html = Path(ok["html"].iloc[0]).read_text()
+    html = (tmp_path / ok["html"].iloc[0]).read_text()
     assert "report for X01 2024/25 Q1" in html
     assert "print(f" not in html  # code cells are hidden
     manifest = json.loads((tmp_path / "manifest.json").read_text())
@@ -88,7 +88,7 @@ def test_two_editions_never_overwrite_each_other(store_path, tmp_path):
     assert set(m["status"]) == {"ok"}
     assert m["edition"].tolist() == ["management", "publication", ""]
     for edition in ("management", "publication"):
-        html = Path(m.loc[m["edition"] == edition, "html"].iloc[0]).read_text()
+        html = (tmp_path / m.loc[m["edition"] == edition, "html"].iloc[0]).read_text()
         assert f"{edition} edition for X01" in html
     index = (tmp_path / "index.html").read_text()
     assert "Management information (not for publication)" in index
@@ -114,6 +114,6 @@ def test_programme_notebooks_run_once_per_programme(store_path, tmp_path):
     m = batch.run(nbs, ["X01"], ["2024/25 Q1"], store=store_path, output=tmp_path, jobs=1, progress=False,
                   programmes=["Community Youth Connectors", "No such programme"])
     assert m["notebook"].tolist() == ["programme", "tiny"] and set(m["status"]) == {"ok"}
-    assert "management edition for the programme Community Youth Connectors" in Path(m["html"].iloc[0]).read_text()
+    assert "management edition for the programme Community Youth Connectors" in (tmp_path / m["html"].iloc[0]).read_text()
     index = (tmp_path / "index.html").read_text()
     assert "<th scope='row'>Community Youth Connectors</th>" in index

@@ -49,9 +49,9 @@ def test_every_table_carries_an_audit_record_and_no_check_is_open(published):
 
 
 def test_reports_carry_marking_banner_provenance_and_statement(published, small_data):
-    _, manifest = published
+    out, manifest = published
     for path, edition in zip(manifest["html"], manifest["edition"], strict=True):
-        text = open(path, encoding="utf-8").read()
+        text = (out / path).read_text(encoding="utf-8")  # paths relative to the output folder
         assert SYNTHETIC_BANNER.split(":")[0] in text
         assert small_data.fingerprint() in text
         assert "How the figures are protected" in text

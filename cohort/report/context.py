@@ -85,8 +85,8 @@ class Report:
     output_dir : str, optional
         Where :meth:`finish` writes the Excel board pack and the disclosure
         audit; empty writes nothing. Units of tables shared by every report
-        of the quarter are read from ``<output_dir>/../_shared`` when the
-        batch has prepared them there.
+        of the quarter are read from the folder named by
+        ``$COHORT_SHARED_DIR`` when the batch has prepared them there.
     store : path, optional
         The store ``data`` came from: the tables shown for every authority
         are computed from the whole store (see :mod:`cohort.report.protection`).
@@ -319,9 +319,11 @@ class Report:
         the whole store (see :mod:`cohort.report.protection`).
         """
         if name not in self._units:
-            from cohort.report.protection import SHARED_DIR, shared
+            from cohort.report.protection import shared
 
-            cache = self.output_dir.parent / SHARED_DIR if self.output_dir is not None else None
+            # a batch passes its prepared units (a private folder); a report run on its own
+            # computes them (identically) and keeps them nowhere
+            cache = os.environ.get("COHORT_SHARED_DIR") or None
             data = None if self.store is not None else self.data
             self._units[name] = shared(name, self.quarter, self.policy, data=data, store=self.store,
                                        cache_dir=cache, fingerprint=self.fingerprint if self.store else "")

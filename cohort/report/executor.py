@@ -49,12 +49,15 @@ def warm_up() -> None:
     for name in _LIBRARIES:
         importlib.import_module(name)
     from cohort.report import engine
+    from cohort.report.html import exporter
 
     engine.register()
-    # nbconvert's exporter and its templates, built once per worker
-    from cohort.report.batch import _exporter
+    exporter()  # nbconvert's exporter and its templates, built once per worker
+    # one BLAS thread per report: two workers on two cores, and multithreaded BLAS made
+    # the regression fits of a report tens of times slower here (and threads do not fork)
+    from threadpoolctl import threadpool_limits
 
-    _exporter()
+    threadpool_limits(1)
 
 
 def _failure(ename: str, evalue: str, **extra: Any) -> dict[str, Any]:

@@ -21,9 +21,11 @@ suppression pattern and a reader holding several authorities' reports learns
 nothing the whole unit would not tell.
 
 The batch runner computes each unit once per quarter and edition before any
-report runs (:func:`prepare`) and leaves it in ``<output>/_shared``; a report
-reads it from there (:func:`shared`) and a notebook run on its own, with no
-prepared unit, recomputes it from the whole store, identically. A cached unit
+report runs (:func:`prepare`) into a private temporary folder (never the
+output folder: a unit holds every authority's unprotected statistics) named
+to each report by ``$COHORT_SHARED_DIR``; a report reads it from there
+(:func:`shared`) and a notebook run on its own, with no prepared unit,
+recomputes it from the whole store, identically. A cached unit
 is used only when the store fingerprint, the package version, the quarter and
 the policy all match.
 """
@@ -203,7 +205,7 @@ def shared(
         not given.
     store : path, optional
     cache_dir : path, optional
-        Folder of prepared units (``<batch output>/_shared``).
+        Folder of prepared units (the batch's private folder, ``$COHORT_SHARED_DIR``).
     fingerprint : str
         The store's data fingerprint (part of the cache key).
     """
