@@ -66,22 +66,24 @@ SHARED_ENV = "COHORT_SHARED_DIR"
 # ---------------------------------------------------------------- one report, in its child
 
 
-def _failing_cell(nb, exc) -> dict[str, Any]:
-    """Where a report failed: the code cell's number (1-based, as in the notebook's
-    code cells), the line in the cell and its source."""
+def _failing_cell(original, exc) -> dict[str, Any]:
+    """Where a report failed: the code cell's number in the notebook file (1-based, counting
+    code cells as a reader of the notebook does), the line in that cell and its source."""
     import re
 
-    index = getattr(exc, "cell_index", None)
-    code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
-    cell = code_cells.index(index) + 1 if index in code_cells else None
+    source = str(getattr(exc, "source", "") or "")
+    code = [c.source for c in original.cells if c.cell_type == "code"]
+    cell = code.index(source) + 1 if source in code else None
     line, source_line = None, None
-    text = "\n".join(getattr(exc, "traceback", []) or [])
-    hits = re.findall(r"line (\d+)", re.sub(r"\x1b\[[0-9;]*m", "", text))
-    source = nb.cells[index].source.splitlines() if index is not None and index < len(nb.cells) else []
-    if hits and source:
-        line = int(hits[0])
-        if 1 <= line <= len(source):
-            source_line = source[line - 1].strip()[:200]
+    text = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(getattr(exc, "traceback", []) or []))
+    hits = re.findall(r"Cell In\[\d+\], line (\d+)|line (\d+)", text)
+    lines = source.splitlines()
+    if hits and lines:
+        line = int(next(a or b for a, b in hits))
+        if 1 <= line <= len(lines):
+            source_line = lines[line - 1].strip()[:200]
+        else:
+            line = None
     return {"cell": cell, "line": line, "source_line": source_line}
 
 
@@ -122,9 +124,9 @@ def _report_job(spec: RunSpec, shared_dir: str | None) -> dict[str, Any]:
                 progress_bar=False, request_save_on_cell_execute=False, cwd=str(Path(spec.notebook).parent),
             )
         except PapermillExecutionError as exc:
-            nb = nbformat.read(tmp_nb, as_version=4) if tmp_nb.exists() else nbformat.read(spec.notebook, 4)
+            original = nbformat.read(spec.notebook, as_version=4)
             record["status"] = "failed"
-            record["error"] = {**_failing_cell(nb, exc), "ename": exc.ename, "evalue": str(exc.evalue)[:500]}
+            record["error"] = {**_failing_cell(original, exc), "ename": exc.ename, "evalue": str(exc.evalue)[:500]}
         if tmp_nb.exists():
             nb = nbformat.read(tmp_nb, as_version=4)
             record["disclosure"] = _disclosure_summary(nb)
@@ -149,8 +151,13 @@ def _run_isolated(spec: RunSpec, timeout: float, shared_dir: str | None) -> dict
     """In a warm worker: fork a child for the report and collect its record."""
     from cohort.report.executor import run_forked, warm_up
 
-    warm_up()  # imports are cached: free after the first report of a worker
     started = time.perf_counter()
+    try:
+        warm_up()  # imports are cached: free after the first report of a worker
+    except Exception as exc:  # a broken installation: every report says why
+        return {"status": "failed", "duration_s": 0.0,
+                "error": {"cell": None, "ename": type(exc).__name__,
+                          "evalue": f"the report worker could not start: {exc}"[:500]}}
     result = run_forked(lambda: _report_job(spec, shared_dir), timeout=timeout)
     result["duration_s"] = round(time.perf_counter() - started, 2)
     return result
@@ -252,10 +259,10 @@ def _execute_all(todo: list[RunSpec], jobs: int, timeout: float, shared_dir: str
                                                         "evalue": str(exc)[:500]}}
             done(spec, result)
         return
-    from cohort.report.executor import warm_up
+    from cohort.report.executor import warm_up_quietly
 
     with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo))), mp_context=get_context("fork"),
-                             initializer=warm_up) as pool:
+                             initializer=warm_up_quietly) as pool:
         futures = {pool.submit(_run_isolated, s, timeout, shared_dir): s for s in todo}
         for fut in as_completed(futures):
             spec = futures[fut]

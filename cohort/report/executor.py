@@ -30,7 +30,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["run_forked", "warm_up"]
+__all__ = ["run_forked", "warm_up", "warm_up_quietly"]
 
 _LIBRARIES = (
     "numpy", "pandas", "scipy.stats", "statsmodels.api", "matplotlib.pyplot", "seaborn",
@@ -58,6 +58,15 @@ def warm_up() -> None:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)
+
+
+def warm_up_quietly() -> None:
+    """:func:`warm_up` as a pool initializer: a failure here is reported by each report
+    (which warms up again and records the error), never as a traceback on stderr."""
+    try:
+        warm_up()
+    except Exception:  # recorded per report by _run_isolated
+        pass
 
 
 def _failure(ename: str, evalue: str, **extra: Any) -> dict[str, Any]:
