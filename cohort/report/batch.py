@@ -18,7 +18,6 @@ import json
 import logging
 import os
 import re
-import tempfile
 import time
 import uuid
 from collections.abc import Iterable, Sequence
@@ -32,6 +31,10 @@ import pandas as pd
 
 from cohort.exceptions import CohortError
 from cohort.periods import latest_quarter
+from cohort.report.html_io import TEMPLATES as _TEMPLATES
+from cohort.report.html_io import atomic_write as _atomic_write
+from cohort.report.html_io import stylesheet as _css
+from cohort.report.index import write_index
 
 log = logging.getLogger(__name__)
 
@@ -43,14 +46,6 @@ REPORT_NOTEBOOKS: tuple[str, ...] = (
     "disproportionality",
     "intervention_evaluation",
 )
-
-_TEMPLATES = Path(__file__).resolve().parent / "templates"
-
-
-def _css() -> str:
-    """The one stylesheet of reports and the index."""
-    return (_TEMPLATES / "cohort" / "cohort.css").read_text(encoding="utf-8")
-
 
 @dataclass(frozen=True)
 class RunSpec:
@@ -211,20 +206,6 @@ def _policies(policies: Sequence[str] | str) -> list[tuple[str, str]]:
     if not out:
         raise CohortError("at least one edition (policy) is needed, e.g. management")
     return out
-
-
-def _atomic_write(path: Path, data: str | bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = "wb" if isinstance(data, bytes) else "w"
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 _EXPORTER = None
@@ -473,7 +454,7 @@ def run(
     if todo:
         # the batch-level step: every table shared between reports, protected once per
         # quarter and edition before any report runs (cohort.report.protection)
-        from cohort.report.protection import SHARED_DIR, prepare
+        from cohort.report.units import SHARED_DIR, prepare
 
         editions = list(dict.fromkeys(s.parameters["policy"] for s in todo if s.edition))
         if editions:
@@ -525,83 +506,6 @@ def run(
     _atomic_write(output / "manifest.json", json.dumps(manifest, indent=2, default=str))
     write_index(manifest, output)
     return pd.DataFrame(records)
-
-
-_EDITION_LABELS = {"management": "Management information (not for publication)",
-                   "publication": "Publication (small counts suppressed)"}
-
-
-def _title(record: dict[str, Any]) -> str:
-    d = record.get("disclosure") or {}
-    return str(d.get("title") or record["notebook"].replace("_", " ").capitalize())
-
-
-def write_index(manifest: dict[str, Any], output: str | os.PathLike) -> Path:
-    """Write ``index.html`` linking every report of a manifest and its Excel pack.
-
-    One row per authority, quarter and report, with one column per edition
-    (management information, publication) holding the links to the HTML
-    report and the Excel board pack, or the error of a failed run.
-    """
-    output = Path(output)
-    runs = manifest["runs"]
-    editions = list(dict.fromkeys(r.get("edition") or "" for r in runs))
-    order = {n: i for i, n in enumerate(REPORT_NOTEBOOKS)}
-    groups: dict[tuple, dict[str, dict[str, Any]]] = {}
-    for r in sorted(runs, key=lambda r: (str(r.get("authority_name") or r["authority"]), r["quarter"],
-                                         order.get(r["notebook"], 99), r["notebook"])):
-        key = (r["authority"], r.get("authority_name") or r["authority"], r["quarter"], r["notebook"])
-        groups.setdefault(key, {})[r.get("edition") or ""] = r
-    rows = []
-    for (code, name, quarter, _nb), by_edition in groups.items():
-        first = next(iter(by_edition.values()))
-        title = html.escape(_title(first))
-        cells = []
-        for e in editions:
-            r = by_edition.get(e)
-            if r is None:
-                cells.append("<td></td>")
-                continue
-            what = f"{_title(r)}, {name}, {quarter}, {_EDITION_LABELS.get(e, e or 'report')}"
-            if r["status"] in ("ok", "skipped"):
-                links = [f"<a href='{html.escape(os.path.relpath(r['html'], output))}' "
-                         f"aria-label='{html.escape(what, quote=True)} (web page)'>Report</a>"]
-                workbook = (r.get("disclosure") or {}).get("workbook")
-                if workbook and Path(workbook).exists():
-                    links.append(f"<a href='{html.escape(os.path.relpath(workbook, output))}' "
-                                 f"aria-label='{html.escape(what, quote=True)} (Excel)'>Excel</a>")
-                cells.append(f"<td>{' | '.join(links)}</td>")
-            else:
-                err = r.get("error") or {}
-                cells.append(f"<td>failed: {html.escape(str(err.get('ename', '')))}: "
-                             f"{html.escape(str(err.get('evalue', '')))}</td>")
-        rows.append(f"<tr><th scope='row'>{html.escape(str(name))} ({html.escape(code)})</th>"
-                    f"<td>{html.escape(quarter)}</td><td>{title}</td>{''.join(cells)}</tr>")
-    banner = (
-        "<div class='cohort-banner'>SYNTHETIC DATA: these reports are built from fictional "
-        "authorities and children made by cohort.synthetic. They describe no real person or place.</div>"
-        if manifest.get("synthetic") else ""
-    )
-    n_ok = sum(r["status"] in ("ok", "skipped") for r in runs)
-    heads = "".join(f"<th scope='col'>{html.escape(_EDITION_LABELS.get(e, e or 'Report'))}</th>" for e in editions)
-    page = (
-        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
-        "<meta name='viewport' content='width=device-width, initial-scale=1'><title>Youth justice reports</title>"
-        f"<style>{_css()}</style></head><body><main><h1>Youth justice reports</h1>{banner}"
-        "<p>Each report comes in two editions. The <strong>management information</strong> edition "
-        "shows every figure and is for the partnership board only: do not publish it. The "
-        "<strong>publication</strong> edition suppresses small counts and is the one to share outside "
-        "the partnership.</p>"
-        f"<p class='cohort-meta'>{n_ok} of {len(runs)} reports available. Data fingerprint "
-        f"{html.escape(manifest.get('fingerprint', ''))}; cohort {html.escape(manifest.get('package_version', ''))}; "
-        f"built {html.escape(manifest.get('created', ''))}.</p>"
-        "<div class='cohort-table'><table><caption>Reports by authority, quarter and edition</caption><thead><tr>"
-        "<th scope='col'>Authority</th><th scope='col'>Quarter</th><th scope='col'>Report</th>"
-        f"{heads}</tr></thead><tbody>" + "".join(rows) + "</tbody></table></div></main></body></html>\n"
-    )
-    path = output / "index.html"
-    _atomic_write(path, page)
-    return path
 
 
 def summarise(manifest: pd.DataFrame | Iterable[dict[str, Any]]) -> str:

@@ -319,7 +319,7 @@ class Report:
         the whole store (see :mod:`cohort.report.protection`).
         """
         if name not in self._units:
-            from cohort.report.protection import SHARED_DIR, shared
+            from cohort.report.units import SHARED_DIR, shared
 
             cache = self.output_dir.parent / SHARED_DIR if self.output_dir is not None else None
             data = None if self.store is not None else self.data
