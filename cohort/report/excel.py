@@ -92,10 +92,10 @@ def _split(p: Presented) -> tuple[pd.DataFrame, dict[str, str]]:
             cols[c], cols[f"{c}: of"] = parts[0].where(parts[0].notna(), s), parts[1].where(parts[1].notna(), "")
             kinds[c] = kinds[f"{c}: of"] = "count"
         elif k == "figure":  # "91% (48 of 53)": percentage, count and base in their own columns
-            parts = s.str.extract(r"^(?P<pct>\S+) \((?P<n>[^ ]+) of (?P<d>[^)]+)\)$")
+            parts = s.str.extract(r"^(?P<pct>\S+) \((?:(?P<n>[^ ]+) )?of (?P<d>[^)]+)\)$")
             only = parts["pct"].isna()
             cols[f"{c} %"] = parts["pct"].fillna("")
-            cols[f"{c}: count"] = parts["n"].where(~only, s)
+            cols[f"{c}: count"] = parts["n"].fillna(MARKER).where(~only, s)
             cols[f"{c}: of"] = parts["d"].fillna("")
             kinds[f"{c} %"], kinds[f"{c}: count"], kinds[f"{c}: of"] = "percent", "count", "count"
         elif k == "change":
@@ -163,6 +163,8 @@ def _write_table(ws: Worksheet, p: Presented, rep: Report, footer: str) -> None:
                 cell.alignment = Alignment(horizontal="right")
             else:
                 cell.value = value
+                if kind == "change":
+                    fmt = FORMATS["change"] if isinstance(value, float) else "+0;-0;0"
                 if fmt:
                     cell.number_format = fmt
     last = _FIRST_ROW + len(frame)
