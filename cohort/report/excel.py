@@ -33,6 +33,9 @@ if TYPE_CHECKING:  # pragma: no cover
 FORMATS: dict[str, str] = {"count": "#,##0", "percent": "0%", "rate": "#,##0.0", "number": "General",
                            "change": "+0.0;-0.0;0.0"}
 
+_AUDIT_HEADINGS = {"table": "Table", "check": "Check", "status": "Status", "threshold": "Threshold",
+                   "unsafe_if": "Unsafe if", "n_cells": "Count cells", "n_suppressed": "Suppressed",
+                   "mitigation": "Mitigation", "policy": "Policy", "source": "Source of the rules"}
 _FIRST_ROW = 5  # header row of a table sheet: marking, caption, notes and a blank row above it
 _NUM = re.compile(r"^[-+]?[\d,]*\.?\d+$")
 _FORMULA_START = ("=", "+", "-", "@")
@@ -238,10 +241,10 @@ def write_workbook(report: Report, path: str | os.PathLike) -> Path:
         ws = wb.create_sheet(_sheet_name(p.name, used))
         names.append((ws.title, p.caption))
         _write_table(ws, p, report, footer)
-    audit = report.public_audit()
+    audit = report.public_audit().rename(columns=_AUDIT_HEADINGS)
     ws = wb.create_sheet("Disclosure")
-    _write_table(ws, Presented(audit.astype(str) if len(audit) else pd.DataFrame({"table": []}),
-                               {c: ("count" if c in ("threshold", "n_cells", "n_suppressed") else "text")
+    _write_table(ws, Presented(audit.astype(str) if len(audit) else pd.DataFrame({"Table": []}),
+                               {c: ("count" if c in ("Threshold", "Count cells", "Suppressed") else "text")
                                 for c in audit.columns},
                                "Disclosure checks of every table (public audit)", [], "", "Disclosure"),
                  report, footer)
