@@ -20,6 +20,8 @@ reaches ``sections``, ``units`` and ``excel`` only inside its methods, and
 - :mod:`cohort.report.tables`: the presented form of a protected table, for
   HTML and Excel alike; :mod:`cohort.report.labels`: words for codes.
 - :mod:`cohort.report.plots`: the figures, each with a text alternative.
+- :mod:`cohort.report.programme`: :class:`ProgrammeReport` and the tables of
+  a programme evaluation report.
 - :mod:`cohort.report.excel`: the Excel board pack.
 - :mod:`cohort.report.batch`: running the notebooks for authorities x
   quarters x editions and the manifest; :mod:`cohort.report.index` the index
@@ -32,13 +34,37 @@ from cohort.report import plots
 from cohort.report.context import AUDIT_MIME, SYNTHETIC_BANNER, Report
 from cohort.report.excel import write_workbook
 from cohort.report.kpi_layout import kpi_board, kpi_tables
+from cohort.report.programme import (
+    ProgrammeReport,
+    attendance_table,
+    balance_table,
+    counts_html,
+    detectability_table,
+    evidence_text,
+    flow_table,
+    power_table,
+    propensity_table,
+    published_figures,
+    published_text,
+    results_table,
+    sensitivity_figure,
+    sensitivity_rows,
+    sensitivity_table,
+)
 from cohort.report.tables import Presented, compact_html, masked, present, render_html
 
 __all__ = [
     "AUDIT_MIME",
     "SYNTHETIC_BANNER",
     "Presented",
+    "ProgrammeReport",
     "Report",
+    "attendance_table",
+    "balance_table",
+    "counts_html",
+    "detectability_table",
+    "evidence_text",
+    "flow_table",
     "compact_html",
     "kpi_board",
     "kpi_tables",
@@ -46,5 +72,13 @@ __all__ = [
     "plots",
     "present",
     "render_html",
+    "power_table",
+    "propensity_table",
+    "published_figures",
+    "published_text",
+    "results_table",
+    "sensitivity_figure",
+    "sensitivity_rows",
+    "sensitivity_table",
     "write_workbook",
 ]

@@ -122,6 +122,7 @@ def plan(
     parameters: dict[str, Any] | None = None,
     fingerprint: str = "",
     policies: Sequence[str] = ("management",),
+    programmes: Sequence[str] | None = None,
 ) -> list[RunSpec]:
     """List the runs of a batch, checking every parameter against the notebook.
 
@@ -146,6 +147,12 @@ def plan(
         notebook's ``policy`` parameter and ends every file name, so one
         edition never overwrites another. A notebook that declares no
         ``policy`` parameter runs once, whatever the editions.
+    programmes : sequence of str, optional
+        For programme-level notebooks (those that declare a ``programme``
+        parameter, such as ``intervention_evaluation``): the programmes to
+        report on, default the notebook's own default. Such a notebook runs
+        once per programme (and edition) over its default period, not per
+        authority and quarter; its reports go in ``programmes/``.
 
     Returns
     -------
@@ -158,7 +165,12 @@ def plan(
     specs = []
     for name in notebooks:
         path = _resolve_notebook(name)
-        editions = policies if "policy" in _declared(path) else [("", "")]
+        declared = _declared(path)
+        editions = policies if "policy" in declared else [("", "")]
+        if "programme" in declared:
+            specs.extend(_programme_specs(path, declared, programmes, editions, store, output, parameters,
+                                          fingerprint))
+            continue
         for authority in authorities:
             for q in quarters:
                 for policy, edition in editions:
@@ -184,6 +196,38 @@ def plan(
                             edition=edition,
                         )
                     )
+    return specs
+
+
+def _programme_specs(path: Path, declared: dict[str, Any], programmes: Sequence[str] | None,
+                     editions: list[tuple[str, str]], store, output: Path,
+                     parameters: dict[str, Any] | None, fingerprint: str) -> list[RunSpec]:
+    """One run per programme and edition of a programme-level notebook."""
+    import ast
+
+    from cohort import __version__
+
+    if programmes is None:
+        programmes = [ast.literal_eval(declared["programme"]["default"])]
+    specs = []
+    for programme in programmes:
+        slug = "".join(ch if ch.isalnum() else "_" for ch in programme.lower()).strip("_")
+        for policy, edition in editions:
+            params = {
+                "programme": programme,
+                "store": str(Path(store).resolve()),
+                "output_dir": str(output / "programmes"),
+                **({"policy": policy} if policy else {}),
+                **(parameters or {}),
+            }
+            _check_parameters(path, params)
+            stem = "_".join(x for x in (path.stem, slug, edition) if x)
+            specs.append(RunSpec(
+                notebook=str(path), authority="", quarter="", parameters=params,
+                html_path=str(output / "programmes" / f"{stem}.html"),
+                notebook_path=str(output / "_executed" / f"{stem}.ipynb"),
+                key=_run_key(path, params, fingerprint, __version__), edition=edition,
+            ))
     return specs
 
 
@@ -361,6 +405,7 @@ def run(
     scheduler: str | None = None,
     timeout: int = 900,
     policies: Sequence[str] = ("management",),
+    programmes: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Execute notebooks x authorities x quarters x editions and write HTML reports.
 
@@ -394,6 +439,10 @@ def run(
         (the default: the board pack, every figure shown, marked not for
         publication) and/or ``"publication"`` (small counts suppressed).
         File names and manifest records carry the edition.
+    programmes : sequence of str, optional
+        Programmes for the programme-level notebooks (see :func:`plan`);
+        default each notebook's default programme. Programmes without
+        intervention records in the store are not run.
 
     Returns
     -------
@@ -422,8 +471,11 @@ def run(
     output = Path(output).resolve()
     specs = plan(
         notebooks, authorities, quarters, store=store, output=output,
-        parameters=parameters, fingerprint=fingerprint, policies=policies,
+        parameters=parameters, fingerprint=fingerprint, policies=policies, programmes=programmes,
     )
+    # programme-level reports only for programmes the store holds records of
+    present = set(data.interventions.get("programme", pd.Series(dtype=str)).dropna().astype(str))
+    specs = [s for s in specs if s.authority or s.parameters.get("programme") in present]
     previous = _load_manifest(output)
     records: list[dict[str, Any]] = []
     todo: list[RunSpec] = []
@@ -456,9 +508,10 @@ def run(
         # quarter and edition before any report runs (cohort.report.protection)
         from cohort.report.units import SHARED_DIR, prepare
 
-        editions = list(dict.fromkeys(s.parameters["policy"] for s in todo if s.edition))
+        per_quarter = [s for s in todo if s.edition and s.quarter]  # programme-level reports need none
+        editions = list(dict.fromkeys(s.parameters["policy"] for s in per_quarter))
         if editions:
-            quarters_todo = list(dict.fromkeys(s.quarter for s in todo if s.edition))
+            quarters_todo = list(dict.fromkeys(s.quarter for s in per_quarter))
             prepare(store, quarters_todo, editions, output / SHARED_DIR)
     bar = tqdm(total=len(todo), desc="reports", unit="report", disable=not progress)
     if scheduler:

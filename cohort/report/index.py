@@ -61,7 +61,9 @@ def write_index(manifest: dict[str, Any], output: str | os.PathLike) -> Path:
                 err = r.get("error") or {}
                 cells.append(f"<td>failed: {html.escape(str(err.get('ename', '')))}: "
                              f"{html.escape(str(err.get('evalue', '')))}</td>")
-        rows.append(f"<tr><th scope='row'>{html.escape(str(name))} ({html.escape(code)})</th>"
+        who = (f"{html.escape(str(name))} ({html.escape(code)})" if code else  # a programme-level report
+               html.escape(str((first.get("parameters") or {}).get("programme", ""))))
+        rows.append(f"<tr><th scope='row'>{who}</th>"
                     f"<td>{html.escape(quarter)}</td><td>{title}</td>{''.join(cells)}</tr>")
     banner = (
         "<div class='cohort-banner'>SYNTHETIC DATA: these reports are built from fictional "
