@@ -207,13 +207,15 @@ def write_workbook(report: Report, path: str | os.PathLike) -> Path:
 
     from cohort import __version__
     from cohort.report.context import SYNTHETIC_BANNER
-    from cohort.report.tables import Presented
+    from cohort.report.tables import Presented, present
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     footer = f"{report.title}: {report.authority_name}, {report.quarter}"
     sheets = list(report.sheets)
+    if not sheets:  # a report that showed its tables by other means: the protected tables as they are
+        sheets = [present(p) for p in report.protected.values()]
     wb = Workbook()
     about = wb.active
     about.title = "About"
