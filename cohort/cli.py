@@ -96,11 +96,12 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     )
     print(batch.summarise(manifest))
     disclosure = [r for r in manifest.get("disclosure", []) if isinstance(r, dict)] if "disclosure" in manifest else []
-    print(
-        f"Disclosure control: {sum(r['tables'] for r in disclosure)} tables checked, "
-        f"{sum(r['cells_suppressed'] for r in disclosure)} cells suppressed, "
-        f"{sum(r['checks_failed'] for r in disclosure)} checks open"
-    )
+    for edition in dict.fromkeys(r.get("edition", "") for r in disclosure):
+        rs = [r for r in disclosure if r.get("edition", "") == edition]
+        shown = (f"{sum(r.get('small_counts_shown', 0) for r in rs)} small counts shown (not for publication)"
+                 if edition == "management" else f"{sum(r['cells_suppressed'] for r in rs)} cells suppressed")
+        print(f"Disclosure control, {edition or 'reports'} edition: {sum(r['tables'] for r in rs)} tables checked, "
+              f"{shown}, {sum(r['checks_failed'] for r in rs)} checks open")
     findings = scan_outputs(Path(args.output), identifiers_from(data.tables))
     print(f"Privacy scan of {args.output}: {len(findings)} identifiers found")
     print(f"Index: {Path(args.output) / 'index.html'}  ({time.perf_counter() - t0:.0f} s in all)")

@@ -26,7 +26,7 @@ import openpyxl
 
 MARK = "[c]"
 LABELS = ("KPI", "Measure", "Category", "Characteristic", "Group", "Period", "Authority name")
-_FIG = re.compile(r"^(?P<pct>\S+) \((?P<n>[^ ]+) of (?P<d>[^)]+)\)$")
+_FIG = re.compile(r"^(?P<pct>\S+) \((?:(?P<n>[^ ]+) )?of (?P<d>[^)]+)\)$")
 
 
 # --------------------------------------------------------------------------- reading files
@@ -110,7 +110,7 @@ def _row_cells(ns: str, caption: str, header: list[str], row: list[str]
         elif h in ("This quarter", "Year to date"):
             m = _FIG.match(v)
             if m:
-                out[(ns, caption, label, f"{h}: count")] = _number(m["n"])
+                out[(ns, caption, label, f"{h}: count")] = _number(m["n"] or MARK)
                 out[(ns, caption, label, f"{h}: of")] = _number(m["d"])
             elif v == MARK:
                 out[(ns, caption, label, f"{h}: count")] = None

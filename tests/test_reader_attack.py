@@ -1,7 +1,7 @@
 """The reader attack on the publication edition (issue 9, "Must show").
 
 A reader holds every published file of an authority's publication edition (the
-three HTML reports and the three Excel packs), reads every count and base out of
+quarterly profile, performance and victims reports, HTML and Excel), reads every count and base out of
 them, writes down the identities below and solves, with linear programming, the
 range of every suppressed count. The management edition of the same reports (same
 layout, every figure shown) tells the test which suppressed counts are small (1-4);
@@ -256,8 +256,13 @@ def knowledge(pub: Published, authorities: list[str]) -> Knowledge:
     return k
 
 
+#: The reports whose tables the protection units cover (the disproportionality report's
+#: tables are protected table by table in their own notebook).
+REPORTS = ("quarterly_profile", "quarterly_cohort_profile", "performance", "victims")
+
+
 def _files(folder, authority, edition):
-    return sorted((folder / authority).glob(f"*_{authority}_*_{edition}.*"))
+    return sorted(f for f in (folder / authority).glob(f"*_{authority}_*_{edition}.*") if f.name.startswith(REPORTS))
 
 
 def _attack(out, authorities):

@@ -154,7 +154,7 @@ def test_a_section_the_store_cannot_produce_says_so(small_data):
         "<p class='cohort-unavailable'>This section cannot be produced from this store: it holds no "
         "KPI records for this authority.</p>")
     assert "it holds no victims for this authority" in rep.victims_section("profile").body
-    assert rep.profile_section().body.startswith("<div class='cohort-table'>")  # this one can
+    assert rep.profile_section().body.startswith("<div class='cohort-table'")  # this one can
 
 
 def test_trend_orders_periods_by_date_and_shades_incomplete_cohorts():

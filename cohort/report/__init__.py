@@ -1,16 +1,19 @@
 """The report layer: what turns protected measures into reports.
 
 Dependencies run one way: ``measures <- report <- batch <- cli``; inside the
-package, ``labels``/``tables``/``plots`` <- ``protection`` (with its units
-``kpi_set`` and ``performance_set``) <- ``kpi_layout``/``sections`` <-
-``context`` <- ``excel`` <- ``batch``, the modules below importing the ones
-above (``context`` and ``excel`` meet only through the report they share).
+package, ``labels``/``tables``/``plots`` and ``protection`` <- ``kpi_set``,
+``performance_set`` <- ``units`` <- ``kpi_layout``/``sections`` <-
+``context`` <- ``excel`` <- ``html``/``index`` <- ``batch`` (``context``
+reaches ``sections``, ``units`` and ``excel`` only inside its methods, and
+``excel`` takes the report it writes as an argument).
 
 - :mod:`cohort.report.context`: :class:`Report`, the context every report
   notebook makes (header, edition marking, sections, tables, figures,
   closing statement).
 - :mod:`cohort.report.protection`: the protection units: every table of a
-  quarter's reports that shares cells or margins, protected together, once
+  quarter's reports that shares cells or margins, protected together;
+  :mod:`cohort.report.kpi_set` and :mod:`cohort.report.performance_set` build
+  them and :mod:`cohort.report.units` computes, caches and prepares them once
   per quarter and edition (the batch-level step).
 - :mod:`cohort.report.sections`, :mod:`cohort.report.kpi_layout`: the report
   sections (profile, KPIs, performance, benchmarks, victims).
@@ -21,7 +24,12 @@ above (``context`` and ``excel`` meet only through the report they share).
   a programme evaluation report.
 - :mod:`cohort.report.excel`: the Excel board pack.
 - :mod:`cohort.report.batch`: running the notebooks for authorities x
-  quarters x editions, the manifest and the index.
+  quarters x editions (:mod:`cohort.report.planning` the plan and its
+  checks, :mod:`cohort.report.checks` quarters, authorities and coverage,
+  :mod:`cohort.report.executor` warm workers forking a child per report,
+  :mod:`cohort.report.engine` the in-process papermill engine,
+  :mod:`cohort.report.journal` the manifest, :mod:`cohort.report.html` the
+  HTML page, :mod:`cohort.report.index` the index page).
 """
 
 from __future__ import annotations

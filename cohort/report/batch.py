@@ -9,7 +9,7 @@ How a batch runs (see ``docs/design.md``, "Reports and the batch runner"):
    (:mod:`cohort.report.planning`). A refusal is one
    :class:`~cohort.exceptions.UsageError`, before any report starts.
 2. **Shared tables once**: the tables every authority's report shares are
-   protected once per quarter and edition (:mod:`cohort.report.protection`)
+   protected once per quarter and edition (:mod:`cohort.report.units`)
    into a private temporary folder, never into the output folder.
 3. **Warm, isolated execution** (:mod:`cohort.report.executor`): each worker
    process imports the scientific stack once; each report runs in a child
@@ -395,7 +395,7 @@ def run(
     if per_quarter:
         # the batch-level step: every table shared between reports, protected once per quarter
         # and edition, in a private folder (it holds every authority's unprotected statistics)
-        from cohort.report.protection import prepare
+        from cohort.report.units import prepare
 
         shared_dir = tempfile.mkdtemp(prefix="cohort-shared-")
         prepare(store, list(dict.fromkeys(s.quarter for s in per_quarter)),

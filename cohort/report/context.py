@@ -127,8 +127,24 @@ class Report:
         self.output_dir = Path(output_dir) if output_dir else None
         self.store = Path(store) if store else None
         self.protected: dict[str, Any] = {}
-        self.sheets: list[Presented] = []
-        self._units: dict[str, dict[str, Any]] = {}
+        self._sheets: list[Presented] = []
+        self._unit_cache: dict[str, dict[str, Any]] = {}
+
+    #: The store the data came from (None: the data hold every authority).
+    store: Path | None = None
+
+    @property
+    def sheets(self) -> list[Presented]:
+        """The tables shown, as presented, in order (they go to the Excel pack)."""
+        if "_sheets" not in self.__dict__:  # a subclass that sets up its own state
+            self._sheets = []
+        return self._sheets
+
+    @property
+    def _units(self) -> dict[str, dict[str, Any]]:
+        if "_unit_cache" not in self.__dict__:
+            self._unit_cache = {}
+        return self._unit_cache
 
     @classmethod
     def open(
@@ -319,7 +335,7 @@ class Report:
         the whole store (see :mod:`cohort.report.protection`).
         """
         if name not in self._units:
-            from cohort.report.protection import shared
+            from cohort.report.units import shared
 
             # a batch passes its prepared units (a private folder); a report run on its own
             # computes them (identically) and keeps them nowhere

@@ -33,6 +33,9 @@ if TYPE_CHECKING:  # pragma: no cover
 FORMATS: dict[str, str] = {"count": "#,##0", "percent": "0%", "rate": "#,##0.0", "number": "General",
                            "change": "+0.0;-0.0;0.0"}
 
+_AUDIT_HEADINGS = {"table": "Table", "check": "Check", "status": "Status", "threshold": "Threshold",
+                   "unsafe_if": "Unsafe if", "n_cells": "Count cells", "n_suppressed": "Suppressed",
+                   "mitigation": "Mitigation", "policy": "Policy", "source": "Source of the rules"}
 _FIRST_ROW = 5  # header row of a table sheet: marking, caption, notes and a blank row above it
 _NUM = re.compile(r"^[-+]?[\d,]*\.?\d+$")
 _FORMULA_START = ("=", "+", "-", "@")
@@ -92,10 +95,10 @@ def _split(p: Presented) -> tuple[pd.DataFrame, dict[str, str]]:
             cols[c], cols[f"{c}: of"] = parts[0].where(parts[0].notna(), s), parts[1].where(parts[1].notna(), "")
             kinds[c] = kinds[f"{c}: of"] = "count"
         elif k == "figure":  # "91% (48 of 53)": percentage, count and base in their own columns
-            parts = s.str.extract(r"^(?P<pct>\S+) \((?P<n>[^ ]+) of (?P<d>[^)]+)\)$")
+            parts = s.str.extract(r"^(?P<pct>\S+) \((?:(?P<n>[^ ]+) )?of (?P<d>[^)]+)\)$")
             only = parts["pct"].isna()
             cols[f"{c} %"] = parts["pct"].fillna("")
-            cols[f"{c}: count"] = parts["n"].where(~only, s)
+            cols[f"{c}: count"] = parts["n"].fillna(MARKER).where(~only, s)
             cols[f"{c}: of"] = parts["d"].fillna("")
             kinds[f"{c} %"], kinds[f"{c}: count"], kinds[f"{c}: of"] = "percent", "count", "count"
         elif k == "change":
@@ -163,6 +166,8 @@ def _write_table(ws: Worksheet, p: Presented, rep: Report, footer: str) -> None:
                 cell.alignment = Alignment(horizontal="right")
             else:
                 cell.value = value
+                if kind == "change":
+                    fmt = FORMATS["change"] if isinstance(value, float) else "+0;-0;0"
                 if fmt:
                     cell.number_format = fmt
     last = _FIRST_ROW + len(frame)
@@ -202,13 +207,15 @@ def write_workbook(report: Report, path: str | os.PathLike) -> Path:
 
     from cohort import __version__
     from cohort.report.context import SYNTHETIC_BANNER
-    from cohort.report.tables import Presented
+    from cohort.report.tables import Presented, present
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     footer = f"{report.title}: {report.authority_name}, {report.quarter}"
     sheets = list(report.sheets)
+    if not sheets:  # a report that showed its tables by other means: the protected tables as they are
+        sheets = [present(p) for p in report.protected.values()]
     wb = Workbook()
     about = wb.active
     about.title = "About"
@@ -236,10 +243,10 @@ def write_workbook(report: Report, path: str | os.PathLike) -> Path:
         ws = wb.create_sheet(_sheet_name(p.name, used))
         names.append((ws.title, p.caption))
         _write_table(ws, p, report, footer)
-    audit = report.public_audit()
+    audit = report.public_audit().rename(columns=_AUDIT_HEADINGS)
     ws = wb.create_sheet("Disclosure")
-    _write_table(ws, Presented(audit.astype(str) if len(audit) else pd.DataFrame({"table": []}),
-                               {c: ("count" if c in ("threshold", "n_cells", "n_suppressed") else "text")
+    _write_table(ws, Presented(audit.astype(str) if len(audit) else pd.DataFrame({"Table": []}),
+                               {c: ("count" if c in ("Threshold", "Count cells", "Suppressed") else "text")
                                 for c in audit.columns},
                                "Disclosure checks of every table (public audit)", [], "", "Disclosure"),
                  report, footer)

@@ -108,7 +108,8 @@ def write_index(manifest: dict[str, Any], output: str | os.PathLike) -> Path:
         f"<p class='cohort-meta'>{n_ok} of {len(runs)} reports available. Data fingerprint "
         f"{html.escape(manifest.get('fingerprint', ''))}; cohort {html.escape(manifest.get('package_version', ''))}; "
         f"built {html.escape(manifest.get('created', ''))}.</p>"
-        "<div class='cohort-table'><table><caption>Reports by authority, quarter and edition</caption><thead><tr>"
+        "<div class='cohort-table' tabindex='0' role='region' aria-label='Reports'>"
+        "<table><caption>Reports by authority, quarter and edition</caption><thead><tr>"
         "<th scope='col'>Authority</th><th scope='col'>Quarter</th><th scope='col'>Report</th>"
         f"{heads}</tr></thead><tbody>" + "".join(rows) + "</tbody></table></div></main></body></html>\n"
     )

@@ -167,6 +167,8 @@ def _figure(shown: pd.Series | None, value: pd.Series | None, count_only: bool) 
     of = str(shown["denominator"])
     if count == MARKER and of == MARKER:
         full = MARKER
+    elif count == MARKER:
+        full = f"{pct} (of {of})"
     else:
         full = f"{pct} ({count} of {of})"
     return full, pct, float(est) if pd.notna(est) and pct not in (MARKER, MISSING) else np.nan

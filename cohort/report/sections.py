@@ -68,7 +68,9 @@ def profile_section(rep: Report) -> _HTML:
         group = [g for g in group if g in set(m["group_variable"])]
         if not group:
             continue
-        fig, axes = plt.subplots(1, len(group), figsize=(4.3 * len(group), 3.6), layout="constrained", squeeze=False)
+        n = max(int((m["group_variable"] == g).sum()) for g in group)
+        fig, axes = plt.subplots(1, len(group), figsize=(4.6 * len(group), max(3.6, 0.36 * n + 1.4)),
+                                 layout="constrained", squeeze=False)
         for ax, var in zip(axes[0], group, strict=True):
             plots.shares(m, var, ax=ax)
         alt = " ".join(plots.describe_shares(m, v) for v in group)

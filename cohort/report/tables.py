@@ -282,7 +282,10 @@ def render_html(p: Presented) -> str:
         rows.append("<tr>" + "".join(cells) + "</tr>")
     notes = f"<p class='cohort-meta'>{html.escape('; '.join(p.notes))}.</p>" if p.notes else ""
     foot = f"<p class='cohort-meta'>{html.escape(p.footnote)}</p>" if p.footnote else ""
-    return (f"<div class='cohort-table'><table><caption>{html.escape(p.caption)}</caption>"
+    # a wide table scrolls inside its box: the box takes the keyboard focus and is named
+    # after the table, so a keyboard user can scroll it (WCAG 2.1.1)
+    return (f"<div class='cohort-table' tabindex='0' role='region' aria-label='{html.escape(p.caption, quote=True)}'>"
+            f"<table><caption>{html.escape(p.caption)}</caption>"
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{notes}{foot}</div>")
 
 
