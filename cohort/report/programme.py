@@ -96,10 +96,7 @@ class ProgrammeReport(Report):
         self.title = title
         self.policy = load_policy(policy)
         self.output_dir = Path(output_dir) if output_dir else None
-        self.store = None
         self.protected: dict[str, Any] = {}
-        self.sheets: list = []  # the presented tables, for the Excel board pack (see Report)
-        self._units: dict[str, dict[str, Any]] = {}
 
     @property
     def _period_text(self) -> str:
