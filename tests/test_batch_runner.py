@@ -29,11 +29,16 @@ QUARTERS = ["2024/25 Q1", "2024/25 Q2", "2024/25 Q3", "2024/25 Q4"]
 
 
 def test_no_state_passes_from_one_report_to_the_next(store_path, tmp_path):
-    """Two reports on one worker (jobs=1): the second sees none of what the first changed."""
+    """Two reports on one worker (jobs=1): the second sees none of what the first changed, and
+    neither sees the state of the process that started the batch (an open figure, an rcParam)."""
     import matplotlib
+    import matplotlib.pyplot as plt
 
-    m = batch.run([str(NB / "isolation.ipynb")], ["X01", "X02"], ["2024/25 Q1"], store=store_path,
-                  output=tmp_path, jobs=1, progress=False)
+    fig = plt.figure()  # the caller's own figure and style must not reach a report
+    with matplotlib.rc_context({"lines.linewidth": 7.0}):
+        m = batch.run([str(NB / "isolation.ipynb")], ["X01", "X02"], ["2024/25 Q1"], store=store_path,
+                      output=tmp_path, jobs=1, progress=False)
+    plt.close(fig)
     assert set(m["status"]) == {"ok"}
     default = matplotlib.rcParamsDefault["lines.linewidth"]
     after_seed = np.random.RandomState(12345).random_sample()  # what follows the first report's seed
@@ -41,6 +46,7 @@ def test_no_state_passes_from_one_report_to_the_next(store_path, tmp_path):
         seen = json.loads((tmp_path / code / f"seen_{code}.json").read_text())
         assert seen["leaked"] is None
         assert seen["linewidth"] == default
+        assert seen["open_figures"] == 0
         assert seen["first_random"] != pytest.approx(after_seed)
 
 

@@ -94,6 +94,10 @@ def test_validate_ingest_run_refresh(cycle, capsys):
     assert "Sefton" in text and "25,073" in text
     # the rate of 12 months to 2025/26 Q3 needs mid-2024, which is not shipped: said beside it
     assert "mid-2023 population used; mid-2024 not available" in text
+    # the extract has no KPI records: the quarterly profile says so instead of failing
+    profile = next(Path(r["html"]) for r in runs if r["notebook"] == "quarterly_profile" and r["authority"] == SEFTON)
+    text = _text(profile if profile.is_absolute() else reports / profile)
+    assert "This section cannot be produced from this store: it holds no KPI records" in text
 
     sefton_before = {k: v for k, v in _files(store).items() if f"authority_code={SEFTON}" in k}
     wirral_before = {k: v for k, v in _files(store).items() if f"authority_code={WIRRAL}" in k}

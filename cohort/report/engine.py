@@ -111,7 +111,17 @@ class _Shell(InteractiveShell):
 
 
 def _shell() -> _Shell:
-    """A fresh in-process IPython shell with inline matplotlib figures."""
+    """A fresh in-process IPython shell with inline matplotlib figures.
+
+    Whatever the process that started the report did to matplotlib (open
+    figures, changed rcParams) is undone first, so that a report starts from
+    matplotlib's defaults and shows only its own figures.
+    """
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+    matplotlib.rcdefaults()
     _Shell.clear_instance()
     InteractiveShell.clear_instance()
     shell = _Shell.instance()
