@@ -117,3 +117,21 @@ def test_programme_notebooks_run_once_per_programme(store_path, tmp_path):
     assert "management edition for the programme Community Youth Connectors" in (tmp_path / m["html"].iloc[0]).read_text()
     index = (tmp_path / "index.html").read_text()
     assert "<th scope='row'>Community Youth Connectors</th>" in index
+
+
+def test_figures_open_in_the_calling_process_never_reach_a_report(store_path, tmp_path):
+    """The workers fork from the process that runs the batch: a figure left open there (by
+    a notebook or a test) must not be flushed into a report as an image without a text
+    alternative."""
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure()
+    plt.plot([1, 2, 3])
+    try:
+        m = batch.run([str(NB / "tiny.ipynb")], ["X01"], ["2024/25 Q1"], store=store_path, output=tmp_path,
+                      jobs=2, progress=False)
+    finally:
+        plt.close(fig)
+    assert set(m["status"]) == {"ok"}
+    html = Path(m["html"].iloc[0])
+    assert "<img" not in (html if html.is_absolute() else tmp_path / html).read_text()

@@ -104,12 +104,16 @@ def _report_job(spec: RunSpec, shared_dir: str | None) -> dict[str, Any]:
 
     Runs in a forked child; returns the run's record (never raises).
     """
+    import matplotlib.pyplot as plt
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
     from cohort.report.engine import ENGINE_NAME, register
 
+    # a worker forked from a process with open figures (a test session, a notebook)
+    # inherits them; the report must not show them
+    plt.close("all")
     register()
     if shared_dir:
         os.environ[SHARED_ENV] = shared_dir

@@ -140,11 +140,19 @@ class Report:
             self._sheets = []
         return self._sheets
 
+    @sheets.setter
+    def sheets(self, value: list[Presented]) -> None:
+        self._sheets = list(value)
+
     @property
     def _units(self) -> dict[str, dict[str, Any]]:
         if "_unit_cache" not in self.__dict__:
             self._unit_cache = {}
         return self._unit_cache
+
+    @_units.setter
+    def _units(self, value: dict[str, dict[str, Any]]) -> None:
+        self._unit_cache = dict(value)
 
     @classmethod
     def open(
