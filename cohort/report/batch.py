@@ -246,9 +246,33 @@ def _dask_client(scheduler: Any):
     return scheduler if isinstance(scheduler, Client) else Client(scheduler)
 
 
+def _prepare_unit(store: str, quarters: list[str], policies: list[str], shared_dir: str,
+                  unit: str) -> dict[str, Any]:
+    """In a warm worker: prepare one protection unit in a forked child (see run)."""
+    from cohort.report.executor import run_forked, warm_up
+    from cohort.report.units import prepare
+
+    warm_up()
+
+    def job() -> dict[str, Any]:
+        prepare(store, quarters, policies, shared_dir, units=[unit])
+        return {"status": "ok"}
+
+    return run_forked(job, timeout=3600)
+
+
 def _execute_all(todo: list[RunSpec], jobs: int, timeout: float, shared_dir: str | None,
-                 scheduler: Any, done: Callable[[RunSpec, dict[str, Any]], None]) -> None:
-    """Run every report, calling ``done`` as each finishes (in the order they finish)."""
+                 scheduler: Any, done: Callable[[RunSpec, dict[str, Any]], None],
+                 units: tuple[str, list[str], list[str]] | None = None) -> None:
+    """Run every report, calling ``done`` as each finishes (in the order they finish).
+
+    ``units`` (store, quarters, policies): the protection units to prepare into
+    ``shared_dir`` first, one per worker at a time, before any report starts.
+    """
+    from cohort.report.units import UNITS, prepare
+
+    if units is not None and scheduler is not None:
+        prepare(units[0], units[1], units[2], shared_dir)
     if scheduler is not None:
         from dask.distributed import as_completed as dask_completed
 
@@ -267,6 +291,12 @@ def _execute_all(todo: list[RunSpec], jobs: int, timeout: float, shared_dir: str
 
     with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo))), mp_context=get_context("fork"),
                              initializer=warm_up_quietly) as pool:
+        if units is not None:
+            prepared = [pool.submit(_prepare_unit, str(units[0]), units[1], units[2], shared_dir, u)
+                        for u in UNITS]
+            for fut in prepared:
+                if fut.result().get("status") != "ok":  # each report then computes what it needs
+                    log.warning("a protection unit could not be prepared: %s", fut.result().get("error"))
         futures = {pool.submit(_run_isolated, s, timeout, shared_dir): s for s in todo}
         for fut in as_completed(futures):
             spec = futures[fut]
@@ -394,16 +424,15 @@ def run(
         else:
             todo.append(spec)
 
-    shared_dir = None
+    shared_dir, units = None, None
     per_quarter = [s for s in todo if s.edition and s.quarter]  # programme reports have no quarter
     if per_quarter:
         # the batch-level step: every table shared between reports, protected once per quarter
-        # and edition, in a private folder (it holds every authority's unprotected statistics)
-        from cohort.report.units import prepare
-
+        # and edition (the units prepared side by side in the workers, before any report), in a
+        # private folder: it holds every authority's unprotected statistics
         shared_dir = tempfile.mkdtemp(prefix="cohort-shared-")
-        prepare(store, list(dict.fromkeys(s.quarter for s in per_quarter)),
-                list(dict.fromkeys(s.parameters["policy"] for s in per_quarter)), shared_dir)
+        units = (store, list(dict.fromkeys(s.quarter for s in per_quarter)),
+                 list(dict.fromkeys(s.parameters["policy"] for s in per_quarter)))
 
     bar = tqdm(total=len(todo), desc="reports", unit="report", disable=not progress)
 
@@ -424,7 +453,7 @@ def run(
 
     try:
         if todo:
-            _execute_all(todo, jobs, timeout, shared_dir, scheduler, done)
+            _execute_all(todo, jobs, timeout, shared_dir, scheduler, done, units)
     finally:
         bar.close()
         if shared_dir:
