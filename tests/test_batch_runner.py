@@ -108,7 +108,8 @@ def test_a_hung_report_is_stopped_and_recorded(store_path, tmp_path, monkeypatch
 
 def test_a_killed_batch_keeps_every_finished_report(store_path, tmp_path):
     """SIGKILL after the 3rd finished report (watching the journal, not the clock): no partial
-    HTML, a manifest of the finished reports, and the next run does only the rest."""
+    HTML, a manifest of the finished reports, and the next run does only the rest (a report
+    written but not yet journaled when the kill came counts as not done)."""
     out = tmp_path / "reports"
     env = {**os.environ, "COHORT_TEST_SLEEP": "1.5"}
     cmd = [sys.executable, "-m", "cohort.cli", "run", "--store", str(store_path), "--output", str(out),
@@ -126,7 +127,12 @@ def test_a_killed_batch_keeps_every_finished_report(store_path, tmp_path):
     finished = [json.loads(x) for x in journal.read_text().splitlines() if x.strip()]
     assert 3 <= len(finished) < 8
     html = sorted(out.rglob("*.html"))
-    assert {str(p.relative_to(out)) for p in html} == {r["html"] for r in finished}
+    written = {str(p.relative_to(out)) for p in html}
+    journaled = {r["html"] for r in finished}
+    # every journaled report is on disk; a worker may have written its report in the instant
+    # between the journal check and the kill (at most one per job): it is complete, but not yet
+    # journaled, so the next run makes it again
+    assert journaled <= written and len(written - journaled) <= 2
     for p in html:
         assert p.read_text().rstrip().endswith("</html>")  # complete, never half written
     rc = main(["run", "--store", str(store_path), "--output", str(out), "--notebooks",
