@@ -291,6 +291,37 @@ def test_several_authorities_and_tables(store, data):
     assert two.children.empty  # not loaded
 
 
+def test_select_reads_only_the_columns_asked(store, data, monkeypatch):
+    """A measure's select() reads those columns only; later reads add only what is missing,
+    and the whole table read in pieces equals the table written (order, dtypes)."""
+    scanned = []
+    real = store_reading._scan
+
+    def spy(root, spec, labels, names):
+        scanned.append([n for n in names if not n.startswith("__")])
+        return real(root, spec, labels, names)
+
+    monkeypatch.setattr(store_reading, "_scan", spy)
+    back = open_store(store)
+    part = back.select("offences", ["outcome", "child_id", "no_such_column"])
+    assert_frame_equal(part, data.offences[["outcome", "child_id"]])
+    assert scanned == [["outcome", "child_id", "authority_code"]]
+    assert back.tables.loaded() == ["offences"]
+    back.select("offences", ["child_id", "offence_date"])  # only offence_date is new
+    assert scanned[-1] == ["offence_date", "authority_code"]
+    assert_frame_equal(back.offences, data.offences, check_dtype=True)  # the rest, in order
+    assert set(scanned[-1]) == set(data.offences.columns) - {"outcome", "child_id", "offence_date"}
+    n = len(scanned)
+    assert_frame_equal(back.select("offences", ["is_breach"]), data.offences[["is_breach"]])
+    assert len(scanned) == n  # read already
+    one = open_store(store, authorities="X02")
+    assert one.select("children", ["authority_code", "sex"])["sex"].tolist() == ["Male", "Female"]
+    assert one.select("children", []).shape == (2, 0)
+    plain = CohortData({"children": data.children})
+    assert_frame_equal(plain.select("children", ["sex", "nope"]), data.children[["sex"]])
+    assert plain.select("offences", ["child_id"]).empty
+
+
 def test_authority_with_no_rows_in_a_table(tmp_path, data):
     data.tables["offences"] = data.offences[data.offences["authority_code"] != "X03"]
     path = write_store(data, tmp_path / "s")

@@ -125,12 +125,13 @@ def _in_periods(events: pd.DataFrame, date_col: str, periods: pd.DataFrame) -> p
 
 def _authority_universe(data: CohortData) -> list[str]:
     """Authorities the data covers: the authorities table, else children and offences."""
-    if "authority_code" in data.authorities.columns and len(data.authorities):
-        codes = data.authorities["authority_code"]
+    authorities = data.select("authorities", ["authority_code"])
+    if "authority_code" in authorities.columns and len(authorities):
+        codes = authorities["authority_code"]
     else:
         parts = [
             t["authority_code"]
-            for t in (data.children, data.offences)
+            for t in (data.select(n, ["authority_code"]) for n in ("children", "offences"))
             if "authority_code" in t.columns
         ]
         codes = pd.concat(parts) if parts else pd.Series(dtype=object)
@@ -313,7 +314,7 @@ def _population_rates(
 
 def _with_child(events: pd.DataFrame, data: CohortData) -> pd.DataFrame:
     """Attach the child's sex, ethnicity and birth month (not their authority)."""
-    children = data.children
+    children = data.select("children", ["child_id", *_CHILD_COLUMNS])
     keep = ["child_id", *[c for c in _CHILD_COLUMNS if c in children.columns]]
     out = events.merge(
         children[keep].drop_duplicates("child_id"),
@@ -431,9 +432,9 @@ def _outcome_events(
     optionally only each child's first, with the child's age at the event,
     kept when the age is within ``ages`` (shared by FTE and custody)."""
     _check_choice("age_basis", age_basis, get_args(AgeBasis))
-    off = data.offences
-    codes = load_dictionary().codes("outcome", **{flag: True})
     cols = ["offence_id", "child_id", "authority_code", "offence_date", "outcome_date", "outcome"]
+    off = data.select("offences", cols)
+    codes = load_dictionary().codes("outcome", **{flag: True})
     events = off.loc[off["outcome"].isin(codes), cols]
     if first_only:
         events = events.sort_values(

@@ -114,7 +114,9 @@ def _cohort_periods(
 def _default_as_of(data: CohortData, as_of: object) -> pd.Timestamp:
     if as_of is not None:
         return pd.Timestamp(as_of).normalize()
-    dates = pd.to_datetime(data.offences.get("outcome_date", pd.Series(dtype="datetime64[ns]")))
+    dates = pd.to_datetime(
+        data.select("offences", ["outcome_date"]).get("outcome_date", pd.Series(dtype="datetime64[ns]"))
+    )
     if dates.dropna().empty:
         raise ValueError("the data have no outcome dates; pass as_of")
     return pd.Timestamp(dates.max()).normalize()
@@ -136,12 +138,13 @@ def _cohort(
     _check_choice("cohort_period", cohort_period, get_args(CohortPeriod))
     fu = _months(follow_up, "follow_up")
     wait = _months(waiting, "waiting")
+    cols = ["offence_id", "child_id", "authority_code", "offence_date", "outcome_date", "outcome"]
+    off = data.select("offences", [*cols, "is_breach", "release_date"])
     as_of_ts = _default_as_of(data, as_of)
     dictionary = load_dictionary()
     formal = dictionary.codes("outcome", formal=True)
     custodial = dictionary.codes("outcome", custody=True)
 
-    off = data.offences
     breach = (
         off["is_breach"].astype("boolean").fillna(False).astype(bool)
         if "is_breach" in off.columns
@@ -153,7 +156,6 @@ def _cohort(
         else pd.Series(pd.NaT, index=off.index, dtype="datetime64[ns]")
     )
     known = off["outcome"].isin(formal) & ~breach & (off["outcome_date"] <= as_of_ts)
-    cols = ["offence_id", "child_id", "authority_code", "offence_date", "outcome_date", "outcome"]
     qualifying = off.loc[known, cols]
 
     # index events: outcome date, or release date for custody (must be known by as_of)

@@ -92,10 +92,14 @@ def _read_file(root: Path, spec: dict[str, Any], name: str, wanted: list[str] | 
 
 
 def _scan(root: Path, spec: dict[str, Any], labels: list[str], names: list[str]) -> pa.Table:
-    """One threaded scan of the partitions ``labels``, ``authority_code`` taken from the paths."""
+    """One threaded scan of the partitions ``labels``; ``authority_code`` (taken from the
+    folder names) comes dictionary-encoded, one dictionary entry per partition."""
     base = root / spec["path"]
     paths = [str(root / spec["partitions"][label]["path"]) for label in labels]
-    partitioning = ds.partitioning(pa.schema([(_PARTITION_COLUMN, pa.string())]), flavor="hive")
+    partitioning = ds.partitioning(
+        pa.schema([(_PARTITION_COLUMN, pa.dictionary(pa.int32(), pa.string()))]),
+        flavor="hive", dictionaries="infer",
+    )
     missing = [p for p in paths if not os.path.exists(p)]
     if missing:
         raise CohortError(f"Store file {missing[0]} is missing: the store was refreshed or changed after "
@@ -107,6 +111,20 @@ def _scan(root: Path, spec: dict[str, Any], labels: list[str], names: list[str])
         raise CohortError(f"Store table {spec['path']!r} cannot be read: {err}") from err
 
 
+def _partition_counts(column: pa.ChunkedArray) -> dict[str, int]:
+    """Rows read per partition label (missing codes under Hive's default partition name)."""
+    counts: dict[str, int] = {}
+    for chunk in column.chunks:
+        if not len(chunk):
+            continue
+        hist = np.bincount(chunk.indices.fill_null(-1).to_numpy() + 1, minlength=len(chunk.dictionary) + 1)
+        labels = [_NULL_PARTITION, *(_NULL_PARTITION if v is None else v for v in chunk.dictionary.to_pylist())]
+        for label, n in zip(labels, hist.tolist(), strict=True):
+            if n:
+                counts[label] = counts.get(label, 0) + n
+    return counts
+
+
 def _read_partitioned(root: Path, spec: dict[str, Any], name: str, codes: list[str] | None,
                       wanted: list[str] | None = None, verify: bool = False) -> pd.DataFrame:
     parts = spec["partitions"]
@@ -115,22 +133,30 @@ def _read_partitioned(root: Path, spec: dict[str, Any], name: str, codes: list[s
     if not labels:
         return _empty_frame(specs)
     names = [c["name"] for c in specs]
-    table = _scan(root, spec, labels, [*names, _ROW] if _PARTITION_COLUMN in names else
-                  [*names, _ROW, _PARTITION_COLUMN])
-    df = table.to_pandas()
-    df = df.sort_values(_ROW, kind="stable").reset_index(drop=True)
-    codes_read = np.where(df[_PARTITION_COLUMN].isna().to_numpy(), _NULL_PARTITION,
-                          df[_PARTITION_COLUMN].astype(str).to_numpy())
-    counts = pd.Series(codes_read).value_counts()
+    stored = [n for n in names if n != _PARTITION_COLUMN]
+    table = _scan(root, spec, labels, [*stored, _ROW, _PARTITION_COLUMN])
+    counts = _partition_counts(table.column(_PARTITION_COLUMN))
     for label in labels:
-        if int(counts.get(label, 0)) != parts[label]["rows"]:
+        if counts.get(label, 0) != parts[label]["rows"]:
             raise CohortError(
                 f"Store table {name!r}, partition {label!r} ({root / parts[label]['path']}) has "
-                f"{int(counts.get(label, 0)):,} rows where the manifest recorded {parts[label]['rows']:,}."
+                f"{counts.get(label, 0):,} rows where the manifest recorded {parts[label]['rows']:,}."
             )
-    df = _finish(df.drop(columns=[c for c in df.columns if c not in (*names, _ROW)]), specs,
-                 f"{root / spec['path']}")
+    if _PARTITION_COLUMN in names:
+        index = table.schema.get_field_index(_PARTITION_COLUMN)
+        table = table.set_column(index, _PARTITION_COLUMN, table.column(index).cast(pa.string()))
+    else:
+        table = table.drop_columns([_PARTITION_COLUMN])
+    # rows back in the order they were written: partitions are read one after another,
+    # so the rows are usually in order already and nothing is moved
+    row = table.column(_ROW).to_numpy()
+    if len(row) > 1 and not (row[1:] > row[:-1]).all():
+        table = table.take(pa.array(np.argsort(row, kind="stable")))
+    table = table.drop_columns([_ROW])
+    df = _finish(table.to_pandas(split_blocks=True, self_destruct=True), specs, f"{root / spec['path']}")
     if verify:
+        codes_read = np.where(df[_PARTITION_COLUMN].isna().to_numpy(), _NULL_PARTITION,
+                              df[_PARTITION_COLUMN].astype(str).to_numpy())
         _verify_partitions(root, df, codes_read, labels, parts, name)
     return df
 
@@ -156,24 +182,70 @@ def _verify_partitions(root: Path, df: pd.DataFrame, codes_read: np.ndarray, lab
 class LazyTables(MutableMapping):
     """The tables of an opened store, each read on first use (then kept).
 
-    Behaves as a dict of DataFrames; :meth:`rows` gives a table's row count
+    Behaves as a dict of DataFrames. :meth:`select` reads only some columns
+    of a table (and keeps them, so that a later call or a whole read adds
+    only the columns still missing); :meth:`rows` gives a table's row count
     from the manifest without reading it.
+
+    Parameters
+    ----------
+    loaders : mapping of str to callable
+        ``loader(columns)`` reads these columns of the table (all when None).
+    rows : mapping of str to int
+        Row counts from the manifest.
+    columns : mapping of str to list of str
+        The columns each table gives, in order.
     """
 
-    def __init__(self, loaders: Mapping[str, Any], rows: Mapping[str, int]):
+    def __init__(self, loaders: Mapping[str, Any], rows: Mapping[str, int],
+                 columns: Mapping[str, list[str]] | None = None):
         self._loaders = dict(loaders)
         self._rows = dict(rows)
+        self._columns = {k: list(v) for k, v in (columns or {}).items()}
         self._frames: dict[str, pd.DataFrame] = {}
+        self._parts: dict[str, pd.DataFrame] = {}  # tables read in part: some columns
+
+    def _read(self, name: str, columns: list[str]) -> pd.DataFrame:
+        """Columns of an unread table, reading only those not read before."""
+        if not columns and name not in self._parts:
+            return pd.DataFrame(index=pd.RangeIndex(self._rows.get(name, 0)))
+        part = self._parts.get(name)
+        missing = [c for c in columns if part is None or c not in part.columns]
+        if missing or part is None:
+            new = self._loaders[name](missing)
+            part = new if part is None else pd.concat([part, new], axis=1)
+            self._parts[name] = part
+        every = self._columns.get(name)
+        if every is not None and len(part.columns) == len(every):
+            self._frames[name] = part[every]
+            del self._parts[name], self._loaders[name]
+        return part[columns]
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         if name not in self._frames:
             if name not in self._loaders:
                 raise KeyError(name)
-            self._frames[name] = self._loaders.pop(name)()
+            if name in self._columns:
+                self._read(name, self._columns[name])
+            else:
+                self._frames[name] = self._loaders.pop(name)(None)
         return self._frames[name]
+
+    def select(self, name: str, columns: Iterable[str]) -> pd.DataFrame:
+        """The columns of ``columns`` that table ``name`` has, in that order.
+
+        Only the columns not read before are read from the store.
+        """
+        wanted = list(dict.fromkeys(columns))
+        if name in self._frames or name not in self._columns:
+            df = self[name]
+            return df[[c for c in wanted if c in df.columns]]
+        have = set(self._columns[name])
+        return self._read(name, [c for c in wanted if c in have])
 
     def __setitem__(self, name: str, value: pd.DataFrame) -> None:
         self._loaders.pop(name, None)
+        self._parts.pop(name, None)
         self._frames[name] = value
 
     def __delitem__(self, name: str) -> None:
@@ -181,8 +253,12 @@ class LazyTables(MutableMapping):
             del self._frames[name]
         elif name in self._loaders:
             del self._loaders[name]
+            self._parts.pop(name, None)
         else:
             raise KeyError(name)
+
+    def __contains__(self, name: object) -> bool:  # without reading the table
+        return name in self._frames or name in self._loaders
 
     def __iter__(self) -> Iterator[str]:
         return iter([*self._frames, *self._loaders])
@@ -195,8 +271,8 @@ class LazyTables(MutableMapping):
         return len(self._frames[name]) if name in self._frames else int(self._rows.get(name, 0))
 
     def loaded(self) -> list[str]:
-        """The tables read so far."""
-        return list(self._frames)
+        """The tables read so far, wholly or in part."""
+        return [*self._frames, *self._parts]
 
 
 def open_store(
@@ -319,22 +395,23 @@ def read_manifest_data(
     unknown = [t for t in wanted if t not in manifest["tables"]]
     if unknown:
         raise ValueError(f"columns= names tables {unknown} that are not in the store; it has {available}.")
-    loaders, rows = {}, {}
+    loaders, rows, given = {}, {}, {}
     for name in names:
         spec = manifest["tables"][name]
         cols = wanted.get(name)
-        if cols is not None:
-            _columns(spec, cols, name)  # unknown columns fail on open, not on use
+        # the columns the table gives (unknown ones fail on open, not on use)
+        given[name] = [c["name"] for c in _columns(spec, cols, name)]
         if spec["layout"] == "partitioned":
             labels = list(spec["partitions"]) if codes is None else [c for c in codes if c in spec["partitions"]]
             for label in labels:
                 _check_file(root, spec["partitions"][label], f"table {name}, partition {label}")
-            loaders[name] = (lambda spec=spec, name=name, cols=cols:
-                             _read_partitioned(root, spec, name, codes, cols, verify))
+            loaders[name] = (lambda sel, spec=spec, name=name, cols=cols:
+                             _read_partitioned(root, spec, name, codes, cols if sel is None else sel, verify))
             rows[name] = sum(spec["partitions"][label]["rows"] for label in labels)
         else:
             _check_file(root, spec, f"table {name}")
-            loaders[name] = lambda spec=spec, name=name, cols=cols: _read_file(root, spec, name, cols, verify)
+            loaders[name] = (lambda sel, spec=spec, name=name, cols=cols:
+                             _read_file(root, spec, name, cols if sel is None else sel, verify))
             rows[name] = spec["rows"]
     _check_file(root, manifest["attrition"], "attrition log")
     attrition = _read_file(root, manifest["attrition"], _ATTRITION, verify=verify)
@@ -348,7 +425,8 @@ def read_manifest_data(
     chosen = [dates[c] for c in (codes if codes is not None else manifest["authorities"]) if c in dates]
     if chosen:
         metadata["extract_date"] = min(chosen)
-    data = CohortData(LazyTables(loaders, rows), attrition, metadata)
+    # with verify, every read is of whole partitions (to check their hashes): no column reads
+    data = CohortData(LazyTables(loaders, rows, None if verify else given), attrition, metadata)
     if check_fingerprint and codes is None and tables is None and not wanted \
             and data.fingerprint() != manifest["fingerprint"]:
         raise CohortError(
