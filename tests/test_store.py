@@ -459,3 +459,43 @@ def test_default_store_path_without_environment(monkeypatch, tmp_path):
     assert default_store_path() == tmp_path / "demo_store"
     monkeypatch.setenv("COHORT_STORE", "")
     assert default_store_path() == tmp_path / "demo_store"
+
+
+def test_authority_codes_alone_come_from_the_manifest(tmp_path, data, monkeypatch):
+    """A table whose authorities' rows each run together answers a read of authority_code
+    alone from the manifest (no file opened), in row order; interleaved rows are read."""
+    grouped = CohortData({"children": data.children.sort_values("authority_code", kind="stable")
+                          .reset_index(drop=True),
+                          "offences": data.offences})
+    path = write_store(grouped, tmp_path / "s")
+    scanned = []
+    real = store_reading._scan
+    monkeypatch.setattr(store_reading, "_scan", lambda *a: scanned.append(a[1]["path"]) or real(*a))
+    codes = open_store(path).select("children", ["authority_code"])
+    assert_frame_equal(codes, grouped.children[["authority_code"]])
+    assert scanned == []
+    two = open_store(path, authorities=["X03", "X01"]).select("children", ["authority_code"])
+    assert two["authority_code"].tolist() == ["X01", "X01", "X03", "X03"]
+    assert scanned == []
+    # offences are stored in their original, interleaved order: read from the files
+    assert_frame_equal(open_store(path).select("offences", ["authority_code"]),
+                       data.offences[["authority_code"]])
+    assert scanned == ["offences"]
+
+
+def test_authority_codes_from_the_manifest_after_a_refresh(tmp_path, monkeypatch):
+    from cohort.store import update_store
+
+    def extract(code, ids, day):
+        return CohortData({"children": pd.DataFrame({"child_id": ids, "authority_code": code})},
+                          metadata={"extract_date": day})
+
+    path = tmp_path / "s"
+    update_store(extract("E1", ["a", "b"], "2026-01-05"), path)
+    update_store(extract("E2", ["c"], "2026-01-05"), path)
+    update_store(extract("E1", ["d", "e", "f"], "2026-04-06"), path)  # now numbered after E2's
+    whole = open_store(path).children
+    assert whole["child_id"].tolist() == ["c", "d", "e", "f"]
+    monkeypatch.setattr(store_reading, "_scan", None)  # any file scan would fail
+    assert open_store(path).select("children", ["authority_code"])["authority_code"].tolist() == [
+        "E2", "E1", "E1", "E1"]

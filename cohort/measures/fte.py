@@ -24,9 +24,17 @@ import pandas as pd
 from cohort._validate import check_choice as _check_choice
 from cohort.cohortdata import CohortData
 from cohort.dictionary import load_dictionary
-from cohort.measures._common import AGE_BANDS, TIDY_COLUMNS, age_at, age_band
+from cohort.measures._common import (
+    AGE_BANDS,
+    TIDY_COLUMNS,
+    age_at,
+    age_band,
+    first_in_groups,
+    lookup_first,
+)
 from cohort.periods import financial_year, period_table, quarter
 from cohort.population import population_for_period
+from cohort.population.for_period import _mid_year_for
 from cohort.stats import rate_ci
 
 __all__ = ["first_time_entrants", "fte"]
@@ -229,7 +237,7 @@ def _population_by(
             pop = pop[total]
     pop = pop.assign(authority_code=pop["authority_code"].astype(str))
     if authorities:
-        missing = sorted(set(authorities) - set(pop["authority_code"]))
+        missing = sorted(set(authorities) - set(pop["authority_code"].unique()))
         if missing and "authority_code" not in by:
             return None, "population lacks authorities " + ", ".join(missing)
         pop = pop[pop["authority_code"].isin(authorities)]
@@ -277,13 +285,22 @@ def _population_rates(
     frame["population_year"] = pd.array([pd.NA] * len(frame), dtype="Int64")
     frame["note"] = pd.Series([None] * len(frame), dtype=object)
 
+    # periods that need the same mid-year estimate share one population table: it is
+    # selected and summed to the cells once (a handful of mid-years for dozens of periods)
+    needs: dict[int, list] = {}
     for p in periods.itertuples(index=False):
-        rows = frame["period"] == p.period
+        needs.setdefault(_mid_year_for(period_kind, p.key, convention)[1], []).append(p)
+    for group in needs.values():
         try:
-            pop = population_for_period(population, period_kind, p.key, convention, fallback=True)
-        except ValueError as err:
-            frame.loc[rows, "note"] = str(err)
+            pop = population_for_period(population, period_kind, group[0].key, convention, fallback=True)
+        except ValueError:
+            for p in group:  # each period's own message
+                try:
+                    population_for_period(population, period_kind, p.key, convention, fallback=True)
+                except ValueError as err:
+                    frame.loc[frame["period"] == p.period, "note"] = str(err)
             continue
+        rows = frame["period"].isin([p.period for p in group])
         frame.loc[rows, "population_year"] = int(pop["mid_year"].iloc[0])
         fallback_note = pop["population_note"].iloc[0]
         pop = pop.drop(columns="population_note")
@@ -312,15 +329,26 @@ def _population_rates(
     return frame[_order(by, RATE_EXTRA_COLUMNS)].reset_index(drop=True)
 
 
-def _with_child(events: pd.DataFrame, data: CohortData) -> pd.DataFrame:
-    """Attach the child's sex, ethnicity and birth month (not their authority)."""
+def _child_rows(events: pd.DataFrame, data: CohortData) -> np.ndarray:
+    """Position in ``children`` of each event's child (its first row; -1 if none)."""
+    children = data.select("children", ["child_id", *_CHILD_COLUMNS])  # one read for all
+    return lookup_first(children["child_id"], events["child_id"])
+
+
+def _with_child(events: pd.DataFrame, data: CohortData, rows: np.ndarray | None = None) -> pd.DataFrame:
+    """Attach the child's sex, ethnicity and birth month (not their authority).
+
+    The child's first row in ``children`` is used (``rows``, from
+    :func:`_child_rows`, when known); the result is what
+    ``events.merge(children.drop_duplicates("child_id"), how="left")`` gives,
+    found by one lookup rather than a merge.
+    """
     children = data.select("children", ["child_id", *_CHILD_COLUMNS])
-    keep = ["child_id", *[c for c in _CHILD_COLUMNS if c in children.columns]]
-    out = events.merge(
-        children[keep].drop_duplicates("child_id"),
-        on="child_id",
-        how="left",
-    )
+    keep = [c for c in _CHILD_COLUMNS if c in children.columns]
+    out = events.reset_index(drop=True)
+    at = lookup_first(children["child_id"], out["child_id"]) if rows is None else rows
+    for c in keep:
+        out[c] = pd.api.extensions.take(children[c].array, at, allow_fill=True)
     for c in _CHILD_COLUMNS:
         if c not in out.columns:
             out[c] = pd.NA
@@ -436,10 +464,10 @@ def _outcome_events(
     off = data.select("offences", cols)
     codes = load_dictionary().codes("outcome", **{flag: True})
     events = off.loc[off["outcome"].isin(codes), cols]
-    if first_only:
-        events = events.sort_values(
-            ["child_id", "outcome_date", "offence_date", "offence_id"], kind="stable"
-        ).drop_duplicates("child_id", keep="first")
+    if first_only:  # each child's first, in child order
+        events = events.iloc[
+            first_in_groups(events, ["child_id"], ["outcome_date", "offence_date", "offence_id"])
+        ]
     events = _add_age(_with_child(events, data), age_basis)
     events = events[events["age"].between(*ages).fillna(False).astype(bool)]
     return events.reset_index(drop=True)

@@ -19,13 +19,14 @@ import pandas as pd
 
 from cohort.cohortdata import CohortData
 from cohort.dictionary import load_dictionary
-from cohort.measures._common import TIDY_COLUMNS
+from cohort.measures._common import TIDY_COLUMNS, age_at, first_in_groups, sort_key
 from cohort.measures.fte import (
     _add_age,
     _as_tuple,
     _authority_universe,
     _check_by,
     _check_choice,
+    _child_rows,
     _grid,
     _with_child,
     _youth_bands,
@@ -157,14 +158,28 @@ def _cohort(
     )
     known = off["outcome"].isin(formal) & ~breach & (off["outcome_date"] <= as_of_ts)
     qualifying = off.loc[known, cols]
+    # integer stand-ins for the child and the offence, for the joins below (missing
+    # offence ids are -1 and never equal one another)
+    qualifying = qualifying.assign(
+        _child=pd.factorize(qualifying["child_id"], use_na_sentinel=False)[0],
+        _offence=pd.factorize(qualifying["offence_id"])[0],
+    )
 
     # index events: outcome date, or release date for custody (must be known by as_of)
     is_custody = qualifying["outcome"].isin(custodial)
     event_date = qualifying["outcome_date"].where(~is_custody, release.loc[known])
     index = qualifying.assign(index_date=event_date)
     index = index[index["index_date"].notna() & (index["index_date"] <= as_of_ts)]
-    index = _add_age(_with_child(index, data), "index_date")
-    index = index[index["age"].between(*ages).fillna(False).astype(bool)]
+    # aged within ``ages`` at the index date (the other details of the child are
+    # attached to the members only, below)
+    index = index.assign(_child_row=_child_rows(index, data))
+    birth_month = data.select("children", ["birth_month"]).get("birth_month")
+    if birth_month is None:
+        age = pd.Series(pd.NA, index=index.index, dtype="Int64")
+    else:
+        born = pd.api.extensions.take(birth_month.array, index["_child_row"].to_numpy(), allow_fill=True)
+        age = age_at(pd.Series(born, index=index.index), index["index_date"])
+    index = index[age.between(*ages).fillna(False).astype(bool)]
 
     periods = _cohort_periods(cohort_period, start, end, index["index_date"])
     if cohort_period == "3M":
@@ -182,20 +197,21 @@ def _cohort(
         index = index.assign(period=years.map(labels))
         index = index[index["period"].isin(set(periods["period"]))]
     index = index[index["period"].notna()]
-    index = index.sort_values(
-        ["child_id", "period", "index_date", "outcome_date", "offence_id"], kind="stable"
-    ).drop_duplicates(["child_id", "period"], keep="first")
+    index = index.assign(_period=pd.factorize(index["period"])[0])
+    # the earliest index event of each child in each cohort (ties: outcome date, offence id)
+    index = index.iloc[
+        first_in_groups(index, ["_child", "_period"], ["index_date", "outcome_date", "offence_id"])
+    ]
+    index = _add_age(_with_child(index, data, index["_child_row"].to_numpy()), "index_date")
     index = index.merge(periods[["period", "period_start", "period_end"]], on="period", how="left")
     index = index.rename(columns={"offence_id": "index_offence_id", "outcome": "index_outcome"})
     index["follow_up_end"] = index["index_date"] + pd.DateOffset(months=fu)
     index["proven_by"] = index["index_date"] + pd.DateOffset(months=fu + wait)
 
     # reoffences: formal, non-breach offences of the same child in the window
-    members = index[
-        ["child_id", "period", "index_offence_id", "index_date", "follow_up_end", "proven_by"]
-    ]
-    cand = qualifying[["offence_id", "child_id", "offence_date", "outcome_date"]]
-    pairs = members.merge(cand, on="child_id", how="inner")
+    members = index[["_child", "_period", "_offence", "index_date", "follow_up_end", "proven_by"]]
+    cand = qualifying[["_child", "_offence", "offence_date", "outcome_date"]]
+    pairs = members.merge(cand, on="_child", how="inner", suffixes=("_index", ""))
     after = (
         pairs["offence_date"] >= pairs["index_date"]
         if include_index_day
@@ -209,11 +225,12 @@ def _cohort(
         within = (pairs["offence_date"] < pairs["follow_up_end"]) & (
             pairs["outcome_date"] < pairs["proven_by"]
         )
-    hits = pairs[after & within & (pairs["offence_id"] != pairs["index_offence_id"])]
-    per_member = hits.groupby(["child_id", "period"]).agg(
-        reoffences=("offence_id", "size"), first_reoffence_date=("offence_date", "min")
+    other = (pairs["_offence"] != pairs["_offence_index"]) | (pairs["_offence"] < 0)
+    hits = pairs[after & within & other]
+    per_member = hits.groupby(["_child", "_period"]).agg(
+        reoffences=("_offence", "size"), first_reoffence_date=("offence_date", "min")
     )
-    out = index.merge(per_member.reset_index(), on=["child_id", "period"], how="left")
+    out = index.merge(per_member.reset_index(), on=["_child", "_period"], how="left")
     out["reoffences"] = out["reoffences"].fillna(0).astype("int64")
     out["reoffender"] = out["reoffences"] > 0
     out["incomplete"] = out["proven_by"] > as_of_ts
@@ -223,7 +240,7 @@ def _cohort(
         "sex", "ethnicity", "age", "age_band", "reoffences", "reoffender",
         "first_reoffence_date", "incomplete",
     ]  # fmt: skip
-    out = out[columns].sort_values(["period_start", "child_id"], kind="stable")
+    out = out[columns].iloc[np.lexsort([sort_key(out["child_id"]), sort_key(out["period_start"])])]
     return out.reset_index(drop=True), periods, as_of_ts
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
@@ -117,12 +118,32 @@ def _partition_counts(column: pa.ChunkedArray) -> dict[str, int]:
     for chunk in column.chunks:
         if not len(chunk):
             continue
+        low, high = pc.min_max(chunk.indices).values()
+        if chunk.null_count == 0 and low.as_py() == high.as_py():  # a batch is one file's rows
+            code = chunk.dictionary[low.as_py()].as_py()
+            label = _NULL_PARTITION if code is None else code
+            counts[label] = counts.get(label, 0) + len(chunk)
+            continue
         hist = np.bincount(chunk.indices.fill_null(-1).to_numpy() + 1, minlength=len(chunk.dictionary) + 1)
         labels = [_NULL_PARTITION, *(_NULL_PARTITION if v is None else v for v in chunk.dictionary.to_pylist())]
         for label, n in zip(labels, hist.tolist(), strict=True):
             if n:
                 counts[label] = counts.get(label, 0) + n
     return counts
+
+
+def _partition_column(parts: dict[str, Any], labels: list[str]) -> pa.Array | None:
+    """The ``authority_code`` column of these partitions from the manifest alone, when each
+    partition's rows are one run of row numbers (as written); None otherwise."""
+    spans = []
+    for label in labels:
+        p = parts[label]
+        if "first_row" not in p or p["last_row"] - p["first_row"] + 1 != p["rows"]:
+            return None
+        spans.append((p["first_row"], label, p["rows"]))
+    spans.sort()
+    values = pa.array([None if label == _NULL_PARTITION else label for _, label, _ in spans], pa.string())
+    return values.take(pa.array(np.repeat(np.arange(len(spans)), [n for _, _, n in spans])))
 
 
 def _read_partitioned(root: Path, spec: dict[str, Any], name: str, codes: list[str] | None,
@@ -133,6 +154,11 @@ def _read_partitioned(root: Path, spec: dict[str, Any], name: str, codes: list[s
     if not labels:
         return _empty_frame(specs)
     names = [c["name"] for c in specs]
+    if names == [_PARTITION_COLUMN] and not verify:
+        # the partition column alone: from the manifest, no file read
+        column = _partition_column(parts, labels)
+        if column is not None:
+            return _finish(pa.table({_PARTITION_COLUMN: column}).to_pandas(), specs, f"{root / spec['path']}")
     stored = [n for n in names if n != _PARTITION_COLUMN]
     table = _scan(root, spec, labels, [*stored, _ROW, _PARTITION_COLUMN])
     counts = _partition_counts(table.column(_PARTITION_COLUMN))
