@@ -101,23 +101,46 @@ def first_in_groups(frame: pd.DataFrame, groups: Sequence[str], order: Sequence[
     >>> first_in_groups(f, ["child"], ["day"]).tolist()
     [3, 2]
     """
-    if not len(frame):
+    return first_rows([sort_key(frame[c]) for c in groups], [sort_key(frame[c]) for c in order])
+
+
+def first_rows(groups: Sequence[np.ndarray], order: Sequence[np.ndarray]) -> np.ndarray:
+    """:func:`first_in_groups` on integer keys (from :func:`sort_key` or codes)."""
+    if not len(groups[0]):
         return np.empty(0, dtype=np.intp)
-    group_keys = [sort_key(frame[c]) for c in groups]
-    keys = [*group_keys, *(sort_key(frame[c]) for c in order)]
-    position = np.lexsort(keys[::-1])
+    position = np.lexsort([*groups, *order][::-1])
     new = np.zeros(len(position), dtype=bool)
     new[0] = True
-    for k in group_keys:
+    for k in groups:
         sorted_k = k[position]
         new[1:] |= sorted_k[1:] != sorted_k[:-1]
     return position[new]
 
 
-def lookup_first(keys: pd.Series, values: pd.Series) -> np.ndarray:
-    """For each of ``values``, the position of its first occurrence in ``keys`` (-1 if none).
+def match_codes(keys: pd.Series, values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of ``values`` (equal values, missing ones included, share a code) and
+    the position of each value's first occurrence in ``keys`` (-1 if none).
 
     Missing values match missing values, as in :meth:`pandas.DataFrame.merge`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> codes, first = match_codes(pd.Series(["a", "b", "a"]), pd.Series(["a", "c", "b", "c"]))
+    >>> codes.tolist(), first.tolist()
+    ([0, 2, 1, 2], [0, -1, 1, -1])
+    """
+    both = pd.concat([pd.Series(keys, copy=False), pd.Series(values, copy=False)], ignore_index=True)
+    codes, uniques = pd.factorize(both, use_na_sentinel=False)
+    first = np.full(len(uniques), -1, dtype=np.intp)
+    seen, at = np.unique(codes[: len(keys)], return_index=True)
+    first[seen] = at
+    value_codes = codes[len(keys):]
+    return value_codes, first[value_codes]
+
+
+def lookup_first(keys: pd.Series, values: pd.Series) -> np.ndarray:
+    """For each of ``values``, the position of its first occurrence in ``keys`` (-1 if none).
 
     Examples
     --------
@@ -125,12 +148,29 @@ def lookup_first(keys: pd.Series, values: pd.Series) -> np.ndarray:
     >>> lookup_first(pd.Series(["a", "b", "a"]), pd.Series(["a", "c", "b"])).tolist()
     [0, -1, 1]
     """
-    both = pd.concat([pd.Series(keys, copy=False), pd.Series(values, copy=False)], ignore_index=True)
-    codes, uniques = pd.factorize(both, use_na_sentinel=False)
-    first = np.full(len(uniques), -1, dtype=np.intp)
-    seen, at = np.unique(codes[: len(keys)], return_index=True)
-    first[seen] = at
-    return first[codes[len(keys):]]
+    return match_codes(keys, values)[1]
+
+
+def equal_pairs(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair ``(i, j)`` with ``left[i] == right[j]`` (non-negative integer codes):
+    an inner join on one integer key, ordered by ``i`` then ``j``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> i, j = equal_pairs(np.array([1, 0, 1]), np.array([1, 1, 0]))
+    >>> i.tolist(), j.tolist()
+    ([0, 0, 1, 2, 2], [0, 1, 2, 0, 1])
+    """
+    size = int(max(left.max(initial=-1), right.max(initial=-1))) + 1
+    order = np.argsort(right, kind="stable")
+    counts = np.bincount(right, minlength=size)
+    starts = np.cumsum(counts) - counts
+    lengths = counts[left]
+    i = np.repeat(np.arange(len(left)), lengths)
+    offsets = np.arange(len(i)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    j = order[np.repeat(starts[left], lengths) + offsets]
+    return i, j
 
 
 def open_between(episodes: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:

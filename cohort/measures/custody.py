@@ -174,9 +174,10 @@ def custody(
     authorities = _authority_universe(data)
     if not authorities and "authority_code" in population.columns:
         authorities = sorted(pd.unique(population["authority_code"].astype(str)))
-    tagged = _in_periods(events, "outcome_date", periods)
-    levels = {c: _levels(c, tagged, population, authorities, ages) for c in by}
     unique = {"sentences": ["child_id", "outcome_date"], "offences": None, "children": ["child_id"]}
+    needed = list(dict.fromkeys(["outcome_date", *by, *(unique[count] or [])]))
+    tagged = _in_periods(events[needed], "outcome_date", periods)
+    levels = {c: _levels(c, tagged, population, authorities, ages) for c in by}
     counts = _count_cells(tagged, by, unique=unique[count])
     return _population_rates(
         counts,

@@ -34,7 +34,6 @@ from cohort.measures._common import (
 )
 from cohort.periods import financial_year, period_table, quarter
 from cohort.population import population_for_period
-from cohort.population.for_period import _mid_year_for
 from cohort.stats import rate_ci
 
 __all__ = ["first_time_entrants", "fte"]
@@ -285,26 +284,29 @@ def _population_rates(
     frame["population_year"] = pd.array([pd.NA] * len(frame), dtype="Int64")
     frame["note"] = pd.Series([None] * len(frame), dtype=object)
 
-    # periods that need the same mid-year estimate share one population table: it is
-    # selected and summed to the cells once (a handful of mid-years for dozens of periods)
-    needs: dict[int, list] = {}
+    # which mid-year each period uses (and the note when another stood in), decided by
+    # population_for_period on the table's mid-years alone; periods using the same
+    # mid-year share one population table, selected and summed to the cells once
+    years = population[["mid_year"]].drop_duplicates() if "mid_year" in population.columns else population
+    groups: dict[tuple, list] = {}
     for p in periods.itertuples(index=False):
-        needs.setdefault(_mid_year_for(period_kind, p.key, convention)[1], []).append(p)
-    for group in needs.values():
         try:
-            pop = population_for_period(population, period_kind, group[0].key, convention, fallback=True)
-        except ValueError:
-            for p in group:  # each period's own message
-                try:
-                    population_for_period(population, period_kind, p.key, convention, fallback=True)
-                except ValueError as err:
-                    frame.loc[frame["period"] == p.period, "note"] = str(err)
+            used = population_for_period(years, period_kind, p.key, convention, fallback=True)
+        except ValueError as err:
+            frame.loc[frame["period"] == p.period, "note"] = str(err)
             continue
-        rows = frame["period"].isin([p.period for p in group])
-        frame.loc[rows, "population_year"] = int(pop["mid_year"].iloc[0])
-        fallback_note = pop["population_note"].iloc[0]
-        pop = pop.drop(columns="population_note")
-        cells, reason = _population_by(pop, by, authorities, ages)
+        note = used["population_note"].iloc[0]
+        key = (int(used["mid_year"].iloc[0]), None if note is None or pd.isna(note) else str(note))
+        groups.setdefault(key, []).append(p.period)
+    summed: dict[int, tuple[pd.DataFrame | None, str | None]] = {}
+    for (mid_year, fallback_note), labels in groups.items():
+        rows = frame["period"].isin(labels)
+        frame.loc[rows, "population_year"] = mid_year
+        if mid_year not in summed:
+            summed[mid_year] = _population_by(
+                population[population["mid_year"] == mid_year], by, authorities, ages
+            )
+        cells, reason = summed[mid_year]
         if cells is None:
             frame.loc[rows, "note"] = reason
             continue
@@ -315,10 +317,8 @@ def _population_rates(
             denom = np.repeat(cells["denominator"].iloc[0], rows.sum())
         frame.loc[rows, "denominator"] = denom
         no_pop = rows & frame["denominator"].isna()
-        frame.loc[no_pop, "note"] = (
-            f"no mid-{int(pop['mid_year'].iloc[0])} population for this cell"
-        )
-        if fallback_note is not None and not pd.isna(fallback_note):
+        frame.loc[no_pop, "note"] = f"no mid-{mid_year} population for this cell"
+        if fallback_note is not None:
             frame.loc[rows & ~no_pop, "note"] = fallback_note
 
     ci = rate_ci(
@@ -329,24 +329,17 @@ def _population_rates(
     return frame[_order(by, RATE_EXTRA_COLUMNS)].reset_index(drop=True)
 
 
-def _child_rows(events: pd.DataFrame, data: CohortData) -> np.ndarray:
-    """Position in ``children`` of each event's child (its first row; -1 if none)."""
-    children = data.select("children", ["child_id", *_CHILD_COLUMNS])  # one read for all
-    return lookup_first(children["child_id"], events["child_id"])
-
-
-def _with_child(events: pd.DataFrame, data: CohortData, rows: np.ndarray | None = None) -> pd.DataFrame:
+def _with_child(events: pd.DataFrame, data: CohortData) -> pd.DataFrame:
     """Attach the child's sex, ethnicity and birth month (not their authority).
 
-    The child's first row in ``children`` is used (``rows``, from
-    :func:`_child_rows`, when known); the result is what
+    The child's first row in ``children`` is used: the result is what
     ``events.merge(children.drop_duplicates("child_id"), how="left")`` gives,
     found by one lookup rather than a merge.
     """
     children = data.select("children", ["child_id", *_CHILD_COLUMNS])
     keep = [c for c in _CHILD_COLUMNS if c in children.columns]
     out = events.reset_index(drop=True)
-    at = lookup_first(children["child_id"], out["child_id"]) if rows is None else rows
+    at = lookup_first(children["child_id"], out["child_id"])
     for c in keep:
         out[c] = pd.api.extensions.take(children[c].array, at, allow_fill=True)
     for c in _CHILD_COLUMNS:
@@ -599,7 +592,7 @@ def fte(
     authorities = _authority_universe(data)
     if not authorities and "authority_code" in population.columns:
         authorities = sorted(pd.unique(population["authority_code"].astype(str)))
-    tagged = _in_periods(events, "outcome_date", periods)
+    tagged = _in_periods(events[list(dict.fromkeys(["outcome_date", *by]))], "outcome_date", periods)
     levels = {c: _levels(c, tagged, population, authorities, ages) for c in by}
     counts = _count_cells(tagged, by)
     return _population_rates(

@@ -19,16 +19,22 @@ import pandas as pd
 
 from cohort.cohortdata import CohortData
 from cohort.dictionary import load_dictionary
-from cohort.measures._common import TIDY_COLUMNS, age_at, first_in_groups, sort_key
+from cohort.measures._common import (
+    TIDY_COLUMNS,
+    age_at,
+    age_band,
+    equal_pairs,
+    first_rows,
+    match_codes,
+    sort_key,
+)
 from cohort.measures.fte import (
-    _add_age,
+    _CHILD_COLUMNS,
     _as_tuple,
     _authority_universe,
     _check_by,
     _check_choice,
-    _child_rows,
     _grid,
-    _with_child,
     _youth_bands,
 )
 from cohort.periods import (
@@ -112,6 +118,14 @@ def _cohort_periods(
     )
 
 
+def _take(children: pd.DataFrame, column: str, rows: np.ndarray):
+    """Column ``column`` of ``children`` at positions ``rows`` (-1: missing); all missing
+    when ``children`` lacks the column."""
+    if column not in children.columns:
+        return pd.array([pd.NA] * len(rows), dtype=object)
+    return pd.api.extensions.take(children[column].array, rows, allow_fill=True)
+
+
 def _default_as_of(data: CohortData, as_of: object) -> pd.Timestamp:
     if as_of is not None:
         return pd.Timestamp(as_of).normalize()
@@ -157,90 +171,90 @@ def _cohort(
         else pd.Series(pd.NaT, index=off.index, dtype="datetime64[ns]")
     )
     known = off["outcome"].isin(formal) & ~breach & (off["outcome_date"] <= as_of_ts)
-    qualifying = off.loc[known, cols]
-    # integer stand-ins for the child and the offence, for the joins below (missing
-    # offence ids are -1 and never equal one another)
-    qualifying = qualifying.assign(
-        _child=pd.factorize(qualifying["child_id"], use_na_sentinel=False)[0],
-        _offence=pd.factorize(qualifying["offence_id"])[0],
-    )
+    # the qualifying offences (formal, not breaches, known by as_of), as positions in
+    # ``off``; below, children and offences are integer codes and positions, and the
+    # text columns are taken only for the cohort members at the end
+    q = np.flatnonzero(known.to_numpy(dtype=bool))
+    qualifying = off.iloc[q]
+    children = data.select("children", ["child_id", *_CHILD_COLUMNS])
+    child, child_row = match_codes(children["child_id"], qualifying["child_id"])
+    offence_key = sort_key(qualifying["offence_id"])  # equal ids, equal keys; in id order
+    offence_missing = qualifying["offence_id"].isna().to_numpy()
 
-    # index events: outcome date, or release date for custody (must be known by as_of)
+    # index events: outcome date, or release date for custody (must be known by as_of),
+    # of children aged within ``ages`` at the index date
     is_custody = qualifying["outcome"].isin(custodial)
-    event_date = qualifying["outcome_date"].where(~is_custody, release.loc[known])
-    index = qualifying.assign(index_date=event_date)
-    index = index[index["index_date"].notna() & (index["index_date"] <= as_of_ts)]
-    # aged within ``ages`` at the index date (the other details of the child are
-    # attached to the members only, below)
-    index = index.assign(_child_row=_child_rows(index, data))
-    birth_month = data.select("children", ["birth_month"]).get("birth_month")
-    if birth_month is None:
-        age = pd.Series(pd.NA, index=index.index, dtype="Int64")
-    else:
-        born = pd.api.extensions.take(birth_month.array, index["_child_row"].to_numpy(), allow_fill=True)
-        age = age_at(pd.Series(born, index=index.index), index["index_date"])
-    index = index[age.between(*ages).fillna(False).astype(bool)]
+    index_date = qualifying["outcome_date"].where(~is_custody, release.iloc[q])
+    e = np.flatnonzero((index_date.notna() & (index_date <= as_of_ts)).to_numpy(dtype=bool))
+    born = pd.Series(_take(children, "birth_month", child_row[e]), index=index_date.index[e])
+    aged = age_at(born, index_date.iloc[e]).between(*ages).fillna(False).to_numpy(dtype=bool)
+    e = e[aged]
+    event_date = index_date.iloc[e]
 
-    periods = _cohort_periods(cohort_period, start, end, index["index_date"])
+    periods = _cohort_periods(cohort_period, start, end, event_date)
     if cohort_period == "3M":
         # Q-MAR quarter as an integer key (fiscal end year * 10 + quarter), vectorised
-        month = index["index_date"].dt.month
-        keys = (index["index_date"].dt.year + (month >= 4)) * 10 + ((month - 4) % 12) // 3 + 1
-        label_of = {
-            k.qyear * 10 + k.quarter: p
-            for k, p in zip(periods["key"], periods["period"], strict=True)
-        }
-        index = index.assign(period=keys.map(label_of))
+        month = event_date.dt.month
+        keys = (event_date.dt.year + (month >= 4)) * 10 + ((month - 4) % 12) // 3 + 1
+        slot = {k.qyear * 10 + k.quarter: i for i, k in enumerate(periods["key"])}
     else:
-        years = index["index_date"].dt.year + (index["index_date"].dt.month >= 4)
-        labels = {y: financial_year(pd.Timestamp(y, 3, 31)) for y in pd.unique(years)}
-        index = index.assign(period=years.map(labels))
-        index = index[index["period"].isin(set(periods["period"]))]
-    index = index[index["period"].notna()]
-    index = index.assign(_period=pd.factorize(index["period"])[0])
+        years = event_date.dt.year + (event_date.dt.month >= 4)
+        keys = years.map({y: financial_year(pd.Timestamp(y, 3, 31)) for y in pd.unique(years)})
+        slot = {label: i for i, label in enumerate(periods["period"])}
+    cohort = keys.map(slot).fillna(-1).to_numpy(dtype=np.int64)  # position in ``periods``
+    e, cohort = e[cohort >= 0], cohort[cohort >= 0]
     # the earliest index event of each child in each cohort (ties: outcome date, offence id)
-    index = index.iloc[
-        first_in_groups(index, ["_child", "_period"], ["index_date", "outcome_date", "offence_id"])
-    ]
-    index = _add_age(_with_child(index, data, index["_child_row"].to_numpy()), "index_date")
-    index = index.merge(periods[["period", "period_start", "period_end"]], on="period", how="left")
-    index = index.rename(columns={"offence_id": "index_offence_id", "outcome": "index_outcome"})
-    index["follow_up_end"] = index["index_date"] + pd.DateOffset(months=fu)
-    index["proven_by"] = index["index_date"] + pd.DateOffset(months=fu + wait)
+    first = first_rows(
+        [child[e], cohort],
+        [sort_key(index_date.iloc[e]), sort_key(qualifying["outcome_date"].iloc[e]), offence_key[e]],
+    )
+    m, cohort = e[first], cohort[first]  # the members: their index events, and cohorts
+    start_date = index_date.iloc[m].reset_index(drop=True)
+    follow_up_end = start_date + pd.DateOffset(months=fu)
+    proven_by = start_date + pd.DateOffset(months=fu + wait)
 
-    # reoffences: formal, non-breach offences of the same child in the window
-    members = index[["_child", "_period", "_offence", "index_date", "follow_up_end", "proven_by"]]
-    cand = qualifying[["_child", "_offence", "offence_date", "outcome_date"]]
-    pairs = members.merge(cand, on="_child", how="inner", suffixes=("_index", ""))
-    after = (
-        pairs["offence_date"] >= pairs["index_date"]
-        if include_index_day
-        else pairs["offence_date"] > pairs["index_date"]
-    )
+    # reoffences: the qualifying offences of the same child committed after the index
+    # date and within the follow-up, proven by the end of the waiting period
+    member, cand = equal_pairs(child[m], child)
+    committed = qualifying["offence_date"].to_numpy()[cand]
+    proven = qualifying["outcome_date"].to_numpy()[cand]
+    day0 = start_date.to_numpy()[member]
+    after = committed >= day0 if include_index_day else committed > day0
     if include_end_day:
-        within = (pairs["offence_date"] <= pairs["follow_up_end"]) & (
-            pairs["outcome_date"] <= pairs["proven_by"]
-        )
+        within = (committed <= follow_up_end.to_numpy()[member]) & (proven <= proven_by.to_numpy()[member])
     else:
-        within = (pairs["offence_date"] < pairs["follow_up_end"]) & (
-            pairs["outcome_date"] < pairs["proven_by"]
-        )
-    other = (pairs["_offence"] != pairs["_offence_index"]) | (pairs["_offence"] < 0)
-    hits = pairs[after & within & other]
-    per_member = hits.groupby(["_child", "_period"]).agg(
-        reoffences=("_offence", "size"), first_reoffence_date=("offence_date", "min")
-    )
-    out = index.merge(per_member.reset_index(), on=["_child", "_period"], how="left")
-    out["reoffences"] = out["reoffences"].fillna(0).astype("int64")
+        within = (committed < follow_up_end.to_numpy()[member]) & (proven < proven_by.to_numpy()[member])
+    other = (offence_key[cand] != offence_key[m][member]) | offence_missing[cand]
+    hit = after & within & other
+    reoffences = np.bincount(member[hit], minlength=len(m)).astype("int64")
+    first_date = pd.Series(pd.NaT, index=range(len(m)), dtype=qualifying["offence_date"].dtype)
+    earliest = pd.Series(committed[hit]).groupby(member[hit]).min()
+    first_date.iloc[earliest.index.to_numpy()] = earliest.to_numpy()
+
+    window = periods[["period", "period_start", "period_end"]].iloc[cohort].reset_index(drop=True)
+    members = qualifying.iloc[m].reset_index(drop=True)
+    out = pd.DataFrame({
+        "child_id": members["child_id"],
+        "authority_code": members["authority_code"],
+        "period": window["period"],
+        "period_start": window["period_start"],
+        "period_end": window["period_end"],
+        "index_offence_id": members["offence_id"],
+        "index_outcome": members["outcome"],
+        "index_date": start_date,
+        "follow_up_end": follow_up_end,
+        "proven_by": proven_by,
+    })
+    for c in ("sex", "ethnicity"):
+        out[c] = _take(children, c, child_row[m])
+    born = pd.Series(_take(children, "birth_month", child_row[m]))
+    out["age"] = age_at(born, start_date)
+    out["age_band"] = age_band(out["age"])
+    out["reoffences"] = reoffences
     out["reoffender"] = out["reoffences"] > 0
+    out["first_reoffence_date"] = first_date
     out["incomplete"] = out["proven_by"] > as_of_ts
-    columns = [
-        "child_id", "authority_code", "period", "period_start", "period_end",
-        "index_offence_id", "index_outcome", "index_date", "follow_up_end", "proven_by",
-        "sex", "ethnicity", "age", "age_band", "reoffences", "reoffender",
-        "first_reoffence_date", "incomplete",
-    ]  # fmt: skip
-    out = out[columns].iloc[np.lexsort([sort_key(out["child_id"]), sort_key(out["period_start"])])]
+    out = out.iloc[np.lexsort([sort_key(out["child_id"]), sort_key(out["period_start"])])]
     return out.reset_index(drop=True), periods, as_of_ts
 
 
