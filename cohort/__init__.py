@@ -36,6 +36,7 @@ from cohort.measures.kpi import kpis, kpis_year
 from cohort.measures.profile import profile
 from cohort.measures.reoffending import reoffending, time_to_reoffence
 from cohort.measures.victims import victims
+from cohort.national import NationalTables, national_tables
 from cohort.periods import latest_quarter, quarter, quarter_label
 from cohort.report import Report, plots
 from cohort.report import batch as batch
@@ -50,6 +51,7 @@ __all__ = [
     "DataQualityWarning",
     "DisclosureError",
     "MappingError",
+    "NationalTables",
     "PeriodError",
     "PrivacyError",
     "Report",
@@ -74,6 +76,7 @@ __all__ = [
     "load_dictionary",
     "load_extract",
     "masked",
+    "national_tables",
     "neighbours",
     "open_store",
     "periods",
