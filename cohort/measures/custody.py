@@ -22,6 +22,7 @@ from cohort.measures.fte import (
     _outcome_events,
     _period_frame,
     _population_rates,
+    _prefetch_rate_tables,
 )
 
 __all__ = ["custodial_sentences", "custody"]
@@ -167,6 +168,7 @@ def custody(
     _check_choice("count", count, get_args(CountUnit))
     by = _as_tuple(by)
     ages = (10, 17)
+    _prefetch_rate_tables(data, population is None)
     events = custodial_sentences(data, age_basis=age_basis, ages=ages)
     _check_by(by, list(events.columns))
     population = data.population if population is None else population

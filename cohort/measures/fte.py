@@ -355,6 +355,16 @@ def _add_age(events: pd.DataFrame, when: str) -> pd.DataFrame:
     return out
 
 
+def _prefetch_rate_tables(data: CohortData, population: bool) -> None:
+    """Read what a population rate needs at once: offences, children and (unless given)
+    the population."""
+    data.prefetch({
+        "offences": ["offence_id", "child_id", "authority_code", "offence_date", "outcome_date", "outcome"],
+        "children": ["child_id", *_CHILD_COLUMNS],
+        **({"population": None} if population else {}),
+    })
+
+
 def _check_by(by: tuple[str, ...], available: Sequence[str]) -> None:
     unknown = [c for c in by if c not in available]
     if unknown:
@@ -454,6 +464,7 @@ def _outcome_events(
     kept when the age is within ``ages`` (shared by FTE and custody)."""
     _check_choice("age_basis", age_basis, get_args(AgeBasis))
     cols = ["offence_id", "child_id", "authority_code", "offence_date", "outcome_date", "outcome"]
+    data.prefetch({"offences": cols, "children": ["child_id", *_CHILD_COLUMNS]})
     off = data.select("offences", cols)
     codes = load_dictionary().codes("outcome", **{flag: True})
     events = off.loc[off["outcome"].isin(codes), cols]
@@ -585,6 +596,7 @@ def fte(
     _check_choice("population_year", population_year, get_args(PopulationYear))
     by = _as_tuple(by)
     ages = (10, 17)
+    _prefetch_rate_tables(data, population is None)
     events = first_time_entrants(data, age_basis=age_basis, ages=ages)
     _check_by(by, list(events.columns))
     population = data.population if population is None else population

@@ -154,6 +154,8 @@ def _cohort(
     fu = _months(follow_up, "follow_up")
     wait = _months(waiting, "waiting")
     cols = ["offence_id", "child_id", "authority_code", "offence_date", "outcome_date", "outcome"]
+    data.prefetch({"offences": [*cols, "is_breach", "release_date"],
+                   "children": ["child_id", *_CHILD_COLUMNS]})
     off = data.select("offences", [*cols, "is_breach", "release_date"])
     as_of_ts = _default_as_of(data, as_of)
     dictionary = load_dictionary()

@@ -231,21 +231,56 @@ class LazyTables(MutableMapping):
         self._frames: dict[str, pd.DataFrame] = {}
         self._parts: dict[str, pd.DataFrame] = {}  # tables read in part: some columns
 
+    def _missing(self, name: str, columns: list[str]) -> list[str]:
+        part = self._parts.get(name)
+        return [c for c in columns if part is None or c not in part.columns]
+
+    def _add(self, name: str, new: pd.DataFrame) -> None:
+        part = self._parts.get(name)
+        part = new if part is None else pd.concat([part, new], axis=1)
+        every = self._columns.get(name)
+        if every is not None and len(part.columns) == len(every):
+            self._frames[name] = part[every]
+            self._parts.pop(name, None)
+            del self._loaders[name]
+        else:
+            self._parts[name] = part
+
     def _read(self, name: str, columns: list[str]) -> pd.DataFrame:
         """Columns of an unread table, reading only those not read before."""
         if not columns and name not in self._parts:
             return pd.DataFrame(index=pd.RangeIndex(self._rows.get(name, 0)))
-        part = self._parts.get(name)
-        missing = [c for c in columns if part is None or c not in part.columns]
-        if missing or part is None:
-            new = self._loaders[name](missing)
-            part = new if part is None else pd.concat([part, new], axis=1)
-            self._parts[name] = part
-        every = self._columns.get(name)
-        if every is not None and len(part.columns) == len(every):
-            self._frames[name] = part[every]
-            del self._parts[name], self._loaders[name]
-        return part[columns]
+        missing = self._missing(name, columns)
+        if missing or name not in self._parts:
+            self._add(name, self._loaders[name](missing))
+        return (self._frames[name] if name in self._frames else self._parts[name])[columns]
+
+    def prefetch(self, columns: Mapping[str, Iterable[str] | None]) -> None:
+        """Read these columns of these tables now (None: every column), the tables side
+        by side (threads).
+
+        The files of several tables are read at once (the Parquet reader
+        releases the GIL); later :meth:`select` calls find the columns read.
+        """
+        jobs = {}
+        for name, cols in columns.items():
+            if name in self._frames or name not in self._columns:
+                continue
+            have = set(self._columns[name])
+            cols = self._columns[name] if cols is None else cols
+            missing = self._missing(name, [c for c in dict.fromkeys(cols) if c in have])
+            if missing:
+                jobs[name] = missing
+        if len(jobs) < 2:
+            for name, missing in jobs.items():
+                self._add(name, self._loaders[name](missing))
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(len(jobs)) as pool:
+            futures = {name: pool.submit(self._loaders[name], missing) for name, missing in jobs.items()}
+        for name, future in futures.items():
+            self._add(name, future.result())
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         if name not in self._frames:
