@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
@@ -163,3 +164,38 @@ def test_reading_a_shared_table_keeps_its_dtypes(store, tmp_path):
     note = back["fte_rolling_12m"]["note"]
     assert note.dtype == object and note.map(lambda v: v is None or isinstance(v, str)).all()
     assert str(back["reoffending_3m"]["period_start"].dtype).startswith("datetime64")
+
+
+def test_rate_notes_when_a_population_is_missing_or_cannot_serve():
+    """Each reason a rate has no denominator, worked out by hand (the population is
+    chosen once per mid-year and joined to every period at once)."""
+    offences = pd.DataFrame({
+        "offence_id": ["o1", "o2", "o3"], "child_id": ["a", "b", "c"],
+        "authority_code": ["X01", "X02", "X03"],
+        "offence_date": pd.to_datetime(["2021-01-05", "2022-03-01", "2022-05-01"]),
+        "outcome_date": pd.to_datetime(["2021-02-01", "2022-04-01", "2022-06-01"]),
+        "outcome": ["Youth caution", "Referral order", "Detention and training order"]})
+    children = pd.DataFrame({"child_id": ["a", "b", "c"], "birth_month": ["2007-05", "2008-01", "2006-02"],
+                             "sex": ["Male", "Female", "Male"], "ethnicity": ["White", "Asian", "Black"]})
+    population = pd.DataFrame({"authority_code": ["X01", "X02", "X01", "X02"], "mid_year": [2020, 2020, 2021, 2021],
+                               "age": pd.array([pd.NA] * 4, dtype="Int64"), "sex": "All", "ethnicity": "All",
+                               "population": [1000, 2000, 1100, 2100]})
+    data = cohort.CohortData({"offences": offences, "children": children, "population": population,
+                              "authorities": pd.DataFrame({"authority_code": ["X01", "X02", "X03"]})})
+    rates = cohort.fte(data).set_index(["authority_code", "period"])
+    assert rates.loc[("X01", "2021"), "denominator"] == 1000  # calendar 2021: mid-2020
+    assert rates.loc[("X02", "2022"), "denominator"] == 2100  # calendar 2022: mid-2021
+    assert rates.loc[("X03", "2022"), "note"] == "no mid-2021 population for this cell"
+    assert rates.loc[("X01", "2021"), "note"] is None
+    assert str(rates["population_year"].dtype) == "Int64"
+    by_ethnicity = cohort.fte(data, by=("ethnicity",))
+    assert by_ethnicity["note"].str.startswith("population has no ethnicity breakdown").all()
+    no_years = cohort.fte(data, population=population.drop(columns="mid_year"))
+    assert no_years["population_year"].isna().all()
+    assert (no_years["note"] == "population has no 'mid_year' column; build it with "
+                                "cohort.population.ons().").all()
+    total = cohort.fte(data, by=(), population_year="same_mid_year")
+    assert total["note"].tolist() == ["population lacks authorities X03"] * 2
+    custody = cohort.custody(data, period="rolling_12m").set_index(["authority_code", "period"])
+    assert custody.loc[("X03", "12 months to 2022/23 Q1"), ["numerator", "note"]].tolist() == [
+        1.0, "no mid-2021 population for this cell"]

@@ -6,6 +6,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cohort.periods import quarter, quarter_end, quarter_start
 
@@ -82,6 +84,10 @@ def sort_key(values: pd.Series) -> np.ndarray:
     if pd.api.types.is_integer_dtype(values.dtype) and not isinstance(values.dtype, pd.CategoricalDtype):
         if not values.hasnans:
             return values.to_numpy(dtype=np.int64)
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        # Arrow's text order is the order sort_values uses for these columns
+        ranks = pc.rank(pa.array(values), tiebreaker="dense")  # missing values last
+        return ranks.to_numpy().astype(np.int64) - 1
     codes, _ = pd.factorize(values, sort=True)
     codes = codes.astype(np.int64, copy=False)
     codes[codes < 0] = codes.max(initial=-1) + 1

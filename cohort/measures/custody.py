@@ -9,6 +9,7 @@ import pandas as pd
 
 from cohort.cohortdata import CohortData
 from cohort.measures.fte import (
+    _CHILD_COLUMNS,
     AgeBasis,
     PeriodKind,
     PopulationYear,
@@ -16,6 +17,7 @@ from cohort.measures.fte import (
     _authority_universe,
     _check_by,
     _check_choice,
+    _child_columns,
     _count_cells,
     _in_periods,
     _levels,
@@ -168,9 +170,9 @@ def custody(
     _check_choice("count", count, get_args(CountUnit))
     by = _as_tuple(by)
     ages = (10, 17)
-    _prefetch_rate_tables(data, population is None)
-    events = custodial_sentences(data, age_basis=age_basis, ages=ages)
-    _check_by(by, list(events.columns))
+    _prefetch_rate_tables(data, population is None, by)
+    events = _outcome_events(data, "custody", age_basis, ages, child_columns=_child_columns(by))
+    _check_by(by, [*events.columns, *(c for c in _CHILD_COLUMNS if c not in events.columns)])
     population = data.population if population is None else population
     periods = _period_frame(period, start, end, events["outcome_date"])
     authorities = _authority_universe(data)

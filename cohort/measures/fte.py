@@ -34,6 +34,7 @@ from cohort.measures._common import (
 )
 from cohort.periods import financial_year, period_table, quarter
 from cohort.population import population_for_period
+from cohort.population.for_period import _mid_year_for
 from cohort.stats import rate_ci
 
 __all__ = ["first_time_entrants", "fte"]
@@ -284,42 +285,57 @@ def _population_rates(
     frame["population_year"] = pd.array([pd.NA] * len(frame), dtype="Int64")
     frame["note"] = pd.Series([None] * len(frame), dtype=object)
 
-    # which mid-year each period uses (and the note when another stood in), decided by
-    # population_for_period on the table's mid-years alone; periods using the same
-    # mid-year share one population table, selected and summed to the cells once
+    # Which mid-year each period uses, and the note when another stood in: decided by
+    # population_for_period on the table's mid-years alone, once for the periods that want
+    # the same mid-year. Each population used is summed to the cells once, and the
+    # denominators joined to every period by one merge.
     years = population[["mid_year"]].drop_duplicates() if "mid_year" in population.columns else population
-    groups: dict[tuple, list] = {}
+    wants: dict[int, list] = {}
     for p in periods.itertuples(index=False):
+        wants.setdefault(_mid_year_for(period_kind, p.key, convention)[1], []).append(p)
+    used: dict[object, tuple[int, str | None]] = {}  # period -> (mid-year, fallback note)
+    errors: dict[object, str] = {}  # period -> why no population
+    for group in wants.values():
         try:
-            used = population_for_period(years, period_kind, p.key, convention, fallback=True)
-        except ValueError as err:
-            frame.loc[frame["period"] == p.period, "note"] = str(err)
+            chosen = population_for_period(years, period_kind, group[0].key, convention, fallback=True)
+        except ValueError:
+            for p in group:  # each period's own message
+                try:
+                    population_for_period(years, period_kind, p.key, convention, fallback=True)
+                except ValueError as err:
+                    errors[p.period] = str(err)
             continue
-        note = used["population_note"].iloc[0]
-        key = (int(used["mid_year"].iloc[0]), None if note is None or pd.isna(note) else str(note))
-        groups.setdefault(key, []).append(p.period)
-    summed: dict[int, tuple[pd.DataFrame | None, str | None]] = {}
-    for (mid_year, fallback_note), labels in groups.items():
-        rows = frame["period"].isin(labels)
-        frame.loc[rows, "population_year"] = mid_year
-        if mid_year not in summed:
-            summed[mid_year] = _population_by(
-                population[population["mid_year"] == mid_year], by, authorities, ages
-            )
-        cells, reason = summed[mid_year]
-        if cells is None:
-            frame.loc[rows, "note"] = reason
-            continue
-        part = frame.loc[rows, list(by)]
-        if by:
-            denom = part.merge(cells, on=list(by), how="left")["denominator"].to_numpy()
+        note = chosen["population_note"].iloc[0]
+        for p in group:
+            used[p.period] = (int(chosen["mid_year"].iloc[0]),
+                              None if note is None or pd.isna(note) else str(note))
+    period = frame["period"]
+    mid = period.map({k: v[0] for k, v in used.items()}).astype("Int64")
+    fallback = period.map({k: v[1] for k, v in used.items()})
+    frame["population_year"] = mid
+    cells, reasons = [], {}
+    for year in sorted({v[0] for v in used.values()}):
+        summed, reason = _population_by(population[population["mid_year"] == year], by, authorities, ages)
+        if summed is None:
+            reasons[year] = reason
         else:
-            denom = np.repeat(cells["denominator"].iloc[0], rows.sum())
-        frame.loc[rows, "denominator"] = denom
-        no_pop = rows & frame["denominator"].isna()
-        frame.loc[no_pop, "note"] = f"no mid-{mid_year} population for this cell"
-        if fallback_note is not None:
-            frame.loc[rows & ~no_pop, "note"] = fallback_note
+            cells.append(summed.assign(_mid=year))
+    if cells:
+        joined = frame[list(by)].assign(_mid=mid).merge(
+            pd.concat(cells, ignore_index=True).astype({"_mid": "Int64"}),
+            on=["_mid", *by], how="left", validate="many_to_one")
+        frame["denominator"] = joined["denominator"].to_numpy()
+    note = frame["note"].copy()
+    errored = period.isin(list(errors))
+    note[errored] = period[errored].map(errors)
+    unsummed = mid.isin(list(reasons)).fillna(False).astype(bool)
+    note[unsummed] = mid[unsummed].map(reasons)
+    summed_rows = mid.notna().to_numpy() & ~unsummed.to_numpy()
+    no_pop = summed_rows & frame["denominator"].isna().to_numpy()
+    note[no_pop] = "no mid-" + mid[no_pop].astype(str) + " population for this cell"
+    stood_in = summed_rows & ~no_pop & fallback.notna().to_numpy()
+    note[stood_in] = fallback[stood_in]
+    frame["note"] = note
 
     ci = rate_ci(
         frame["numerator"].to_numpy(), frame["denominator"].to_numpy(), per=per, level=level
@@ -329,20 +345,22 @@ def _population_rates(
     return frame[_order(by, RATE_EXTRA_COLUMNS)].reset_index(drop=True)
 
 
-def _with_child(events: pd.DataFrame, data: CohortData) -> pd.DataFrame:
-    """Attach the child's sex, ethnicity and birth month (not their authority).
+def _with_child(events: pd.DataFrame, data: CohortData,
+                columns: Sequence[str] = _CHILD_COLUMNS) -> pd.DataFrame:
+    """Attach the child's sex, ethnicity and birth month (or ``columns`` of them; not
+    their authority).
 
     The child's first row in ``children`` is used: the result is what
     ``events.merge(children.drop_duplicates("child_id"), how="left")`` gives,
     found by one lookup rather than a merge.
     """
-    children = data.select("children", ["child_id", *_CHILD_COLUMNS])
-    keep = [c for c in _CHILD_COLUMNS if c in children.columns]
+    children = data.select("children", ["child_id", *columns])
+    keep = [c for c in columns if c in children.columns]
     out = events.reset_index(drop=True)
     at = lookup_first(children["child_id"], out["child_id"])
     for c in keep:
         out[c] = pd.api.extensions.take(children[c].array, at, allow_fill=True)
-    for c in _CHILD_COLUMNS:
+    for c in columns:
         if c not in out.columns:
             out[c] = pd.NA
     return out
@@ -355,14 +373,20 @@ def _add_age(events: pd.DataFrame, when: str) -> pd.DataFrame:
     return out
 
 
-def _prefetch_rate_tables(data: CohortData, population: bool) -> None:
-    """Read what a population rate needs at once: offences, children and (unless given)
-    the population."""
+def _prefetch_rate_tables(data: CohortData, population: bool, by: Sequence[str]) -> None:
+    """Read what a population rate needs at once: offences, children (their birth month
+    and the ``by`` columns) and, unless given, the population."""
     data.prefetch({
         "offences": ["offence_id", "child_id", "authority_code", "offence_date", "outcome_date", "outcome"],
-        "children": ["child_id", *_CHILD_COLUMNS],
+        "children": ["child_id", *_child_columns(by)],
         **({"population": None} if population else {}),
     })
+
+
+def _child_columns(by: Sequence[str]) -> list[str]:
+    """The children's columns a rate table by ``by`` needs: the birth month (for the
+    ages) and those it is broken down by."""
+    return [c for c in _CHILD_COLUMNS if c == "birth_month" or c in by]
 
 
 def _check_by(by: tuple[str, ...], available: Sequence[str]) -> None:
@@ -458,13 +482,14 @@ def _outcome_events(
     ages: tuple[int, int],
     *,
     first_only: bool = False,
+    child_columns: Sequence[str] = _CHILD_COLUMNS,
 ) -> pd.DataFrame:
     """Offence records whose outcome has ``flag`` in the outcome code list,
     optionally only each child's first, with the child's age at the event,
     kept when the age is within ``ages`` (shared by FTE and custody)."""
     _check_choice("age_basis", age_basis, get_args(AgeBasis))
     cols = ["offence_id", "child_id", "authority_code", "offence_date", "outcome_date", "outcome"]
-    data.prefetch({"offences": cols, "children": ["child_id", *_CHILD_COLUMNS]})
+    data.prefetch({"offences": cols, "children": ["child_id", *child_columns]})
     off = data.select("offences", cols)
     codes = load_dictionary().codes("outcome", **{flag: True})
     events = off.loc[off["outcome"].isin(codes), cols]
@@ -472,7 +497,7 @@ def _outcome_events(
         events = events.iloc[
             first_in_groups(events, ["child_id"], ["outcome_date", "offence_date", "offence_id"])
         ]
-    events = _add_age(_with_child(events, data), age_basis)
+    events = _add_age(_with_child(events, data, child_columns), age_basis)
     events = events[events["age"].between(*ages).fillna(False).astype(bool)]
     return events.reset_index(drop=True)
 
@@ -596,9 +621,10 @@ def fte(
     _check_choice("population_year", population_year, get_args(PopulationYear))
     by = _as_tuple(by)
     ages = (10, 17)
-    _prefetch_rate_tables(data, population is None)
-    events = first_time_entrants(data, age_basis=age_basis, ages=ages)
-    _check_by(by, list(events.columns))
+    _prefetch_rate_tables(data, population is None, by)
+    events = _outcome_events(data, "formal", age_basis, ages, first_only=True,
+                             child_columns=_child_columns(by))
+    _check_by(by, [*events.columns, *(c for c in _CHILD_COLUMNS if c not in events.columns)])
     population = data.population if population is None else population
     periods = _period_frame(period, start, end, events["outcome_date"])
     authorities = _authority_universe(data)

@@ -40,6 +40,13 @@ from cohort.store.format import (
 
 __all__ = ["open_store", "verify_store"]
 
+# Arrow allocates from the C library's allocator unless ARROW_DEFAULT_MEMORY_POOL names
+# another: its default (mimalloc) gives each of a scan's threads arenas of its own, and in
+# a fresh process the pages they touch made reading a store and computing a measure about
+# a third slower (benchmarks/national.py; README, "Performance").
+if not os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+    pa.set_memory_pool(pa.system_memory_pool())
+
 
 def _check_file(root: Path, spec: dict[str, Any], what: str) -> None:
     """The cheap check on open: the file exists with the size the manifest recorded."""
@@ -107,7 +114,7 @@ def _scan(root: Path, spec: dict[str, Any], labels: list[str], names: list[str])
                           "it was opened; open it again.")
     try:
         dataset = ds.dataset(paths, format="parquet", partitioning=partitioning, partition_base_dir=str(base))
-        return dataset.to_table(columns=names)
+        return dataset.to_table(columns=names, memory_pool=pa.default_memory_pool())
     except (pa.ArrowException, OSError) as err:
         raise CohortError(f"Store table {spec['path']!r} cannot be read: {err}") from err
 
@@ -179,7 +186,8 @@ def _read_partitioned(root: Path, spec: dict[str, Any], name: str, codes: list[s
     if len(row) > 1 and not (row[1:] > row[:-1]).all():
         table = table.take(pa.array(np.argsort(row, kind="stable")))
     table = table.drop_columns([_ROW])
-    df = _finish(table.to_pandas(split_blocks=True, self_destruct=True), specs, f"{root / spec['path']}")
+    df = _finish(table.to_pandas(split_blocks=True, self_destruct=True, memory_pool=pa.default_memory_pool()),
+                 specs, f"{root / spec['path']}")
     if verify:
         codes_read = np.where(df[_PARTITION_COLUMN].isna().to_numpy(), _NULL_PARTITION,
                               df[_PARTITION_COLUMN].astype(str).to_numpy())
