@@ -3,11 +3,11 @@
 Opening is cheap: the manifest is read, every file the call needs is checked
 to exist with the size the manifest recorded (a file replaced or truncated
 after writing is caught here), and each table is read only when it is first
-used, with only the columns asked for, through one multi-threaded
-``pyarrow.dataset`` scan of its partitions. Row counts are checked on every
-read; the content hashes of every partition and the data fingerprint are
-checked on demand (``verify=True``, :func:`verify_store`, ``cohort verify``),
-as they were when the store was written.
+used, with only the columns asked for, its partition files read side by side
+by a few threads. Row counts are checked on every read; the content hashes of
+every partition and the data fingerprint are checked on demand
+(``verify=True``, :func:`verify_store`, ``cohort verify``), as they were when
+the store was written.
 """
 
 from __future__ import annotations
@@ -15,14 +15,13 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from cohort.cohortdata import CohortData
@@ -99,44 +98,49 @@ def _read_file(root: Path, spec: dict[str, Any], name: str, wanted: list[str] | 
     return df if wanted is None else df[[c["name"] for c in _columns(spec, wanted, name)]]
 
 
+_READERS: ThreadPoolExecutor | None = None
+
+
+def _readers() -> ThreadPoolExecutor:
+    """The threads that read partition files side by side (the Parquet reader releases
+    the GIL), one per core."""
+    global _READERS
+    if _READERS is None:
+        _READERS = ThreadPoolExecutor(max(1, min(8, os.cpu_count() or 1)), thread_name_prefix="cohort-store")
+    return _READERS
+
+
 def _scan(root: Path, spec: dict[str, Any], labels: list[str], names: list[str]) -> pa.Table:
-    """One threaded scan of the partitions ``labels``; ``authority_code`` (taken from the
-    folder names) comes dictionary-encoded, one dictionary entry per partition."""
-    base = root / spec["path"]
-    paths = [str(root / spec["partitions"][label]["path"]) for label in labels]
-    partitioning = ds.partitioning(
-        pa.schema([(_PARTITION_COLUMN, pa.dictionary(pa.int32(), pa.string()))]),
-        flavor="hive", dictionaries="infer",
-    )
-    missing = [p for p in paths if not os.path.exists(p)]
-    if missing:
-        raise CohortError(f"Store file {missing[0]} is missing: the store was refreshed or changed after "
-                          "it was opened; open it again.")
+    """The columns ``names`` of the partitions ``labels``, each file read whole by one
+    thread, its row count checked against the manifest; ``authority_code``, when asked
+    for, from the partition labels (as the folder names say)."""
+    parts = spec["partitions"]
+    stored = [n for n in names if n != _PARTITION_COLUMN]
+
+    def read(label: str) -> pa.Table:
+        file = root / parts[label]["path"]
+        try:
+            table = pq.ParquetFile(file).read(columns=stored, use_threads=False)
+        except FileNotFoundError as err:
+            raise CohortError(f"Store file {file} is missing: the store was refreshed or changed after "
+                              "it was opened; open it again.") from err
+        except (pa.ArrowException, OSError) as err:
+            raise CohortError(f"Store file {file} cannot be read: {err}") from err
+        if table.num_rows != parts[label]["rows"]:
+            raise CohortError(f"Store table {spec['path']!r}, partition {label!r} ({file}) has "
+                              f"{table.num_rows:,} rows where the manifest recorded {parts[label]['rows']:,}.")
+        return table
+
+    tables = list(_readers().map(read, labels))
     try:
-        dataset = ds.dataset(paths, format="parquet", partitioning=partitioning, partition_base_dir=str(base))
-        return dataset.to_table(columns=names, memory_pool=pa.default_memory_pool())
-    except (pa.ArrowException, OSError) as err:
-        raise CohortError(f"Store table {spec['path']!r} cannot be read: {err}") from err
-
-
-def _partition_counts(column: pa.ChunkedArray) -> dict[str, int]:
-    """Rows read per partition label (missing codes under Hive's default partition name)."""
-    counts: dict[str, int] = {}
-    for chunk in column.chunks:
-        if not len(chunk):
-            continue
-        low, high = pc.min_max(chunk.indices).values()
-        if chunk.null_count == 0 and low.as_py() == high.as_py():  # a batch is one file's rows
-            code = chunk.dictionary[low.as_py()].as_py()
-            label = _NULL_PARTITION if code is None else code
-            counts[label] = counts.get(label, 0) + len(chunk)
-            continue
-        hist = np.bincount(chunk.indices.fill_null(-1).to_numpy() + 1, minlength=len(chunk.dictionary) + 1)
-        labels = [_NULL_PARTITION, *(_NULL_PARTITION if v is None else v for v in chunk.dictionary.to_pylist())]
-        for label, n in zip(labels, hist.tolist(), strict=True):
-            if n:
-                counts[label] = counts.get(label, 0) + n
-    return counts
+        table = pa.concat_tables(tables, promote_options="permissive")
+    except pa.ArrowException as err:
+        raise CohortError(f"Store table {spec['path']!r}: its partitions' columns differ: {err}") from err
+    if _PARTITION_COLUMN in names:
+        values = pa.array([None if label == _NULL_PARTITION else label for label in labels], pa.string())
+        runs = np.repeat(np.arange(len(labels)), [t.num_rows for t in tables])
+        table = table.append_column(_PARTITION_COLUMN, values.take(pa.array(runs)))
+    return table
 
 
 def _partition_column(parts: dict[str, Any], labels: list[str]) -> pa.Array | None:
@@ -166,20 +170,7 @@ def _read_partitioned(root: Path, spec: dict[str, Any], name: str, codes: list[s
         column = _partition_column(parts, labels)
         if column is not None:
             return _finish(pa.table({_PARTITION_COLUMN: column}).to_pandas(), specs, f"{root / spec['path']}")
-    stored = [n for n in names if n != _PARTITION_COLUMN]
-    table = _scan(root, spec, labels, [*stored, _ROW, _PARTITION_COLUMN])
-    counts = _partition_counts(table.column(_PARTITION_COLUMN))
-    for label in labels:
-        if counts.get(label, 0) != parts[label]["rows"]:
-            raise CohortError(
-                f"Store table {name!r}, partition {label!r} ({root / parts[label]['path']}) has "
-                f"{counts.get(label, 0):,} rows where the manifest recorded {parts[label]['rows']:,}."
-            )
-    if _PARTITION_COLUMN in names:
-        index = table.schema.get_field_index(_PARTITION_COLUMN)
-        table = table.set_column(index, _PARTITION_COLUMN, table.column(index).cast(pa.string()))
-    else:
-        table = table.drop_columns([_PARTITION_COLUMN])
+    table = _scan(root, spec, labels, [*names, _ROW])
     # rows back in the order they were written: partitions are read one after another,
     # so the rows are usually in order already and nothing is moved
     row = table.column(_ROW).to_numpy()
@@ -283,8 +274,6 @@ class LazyTables(MutableMapping):
             for name, missing in jobs.items():
                 self._add(name, self._loaders[name](missing))
             return
-        from concurrent.futures import ThreadPoolExecutor
-
         with ThreadPoolExecutor(len(jobs)) as pool:
             futures = {name: pool.submit(self._loaders[name], missing) for name, missing in jobs.items()}
         for name, future in futures.items():
