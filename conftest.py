@@ -18,7 +18,7 @@ import pytest
 collect_ignore = ["tests/data", "benchmarks", "build", "demo_store", "reports"]
 
 _TMP: Path | None = None
-SEED = 11
+SEED = 10
 
 
 def pytest_configure(config):

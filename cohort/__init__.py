@@ -31,16 +31,26 @@ from cohort.exceptions import (
 from cohort.loaders import ingest, load_extract, validate_extract
 from cohort.measures.benchmark import benchmark, funnel_data, neighbours
 from cohort.measures.custody import custody
+from cohort.measures.disproportionality import adjusted_disparity, disproportionality
+from cohort.measures.evaluation import Evaluation, evaluate
 from cohort.measures.fte import fte
 from cohort.measures.kpi import kpis, kpis_year
 from cohort.measures.profile import profile
 from cohort.measures.reoffending import reoffending, time_to_reoffence
 from cohort.measures.victims import victims
 from cohort.national import NationalTables, national_tables
+from cohort.participants import read_participants
 from cohort.periods import latest_quarter, quarter, quarter_label
-from cohort.report import Report, plots
+from cohort.report import (
+    ProgrammeReport,
+    Report,
+    compact_html,
+    kpi_board,
+    kpi_tables,
+    masked,
+    plots,
+)
 from cohort.report import batch as batch
-from cohort.report.tables import compact_html, kpi_board, kpi_tables, masked
 from cohort.store import default_store_path, open_store, write_store
 
 __all__ = [
@@ -50,21 +60,26 @@ __all__ = [
     "CohortWarning",
     "DataQualityWarning",
     "DisclosureError",
+    "Evaluation",
     "MappingError",
     "NationalTables",
     "PeriodError",
     "PrivacyError",
+    "ProgrammeReport",
     "Report",
     "SeparationWarning",
     "SmallCountWarning",
     "ValidationError",
     "__version__",
+    "adjusted_disparity",
     "batch",
     "benchmark",
     "compact_html",
     "custody",
     "default_store_path",
     "disclosure",
+    "disproportionality",
+    "evaluate",
     "fte",
     "funnel_data",
     "ingest",
@@ -85,6 +100,7 @@ __all__ = [
     "profile",
     "quarter",
     "quarter_label",
+    "read_participants",
     "reoffending",
     "stats",
     "synthetic",

@@ -31,7 +31,7 @@ log = logging.getLogger("cohort")
 
 
 def _available(names: list[str] | None) -> list[str]:
-    from cohort.report.batch import REPORT_NOTEBOOKS, notebook_dir
+    from cohort.report.planning import REPORT_NOTEBOOKS, notebook_dir
 
     if names:
         return names
@@ -92,15 +92,16 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     print(f"Editions: {', '.join(editions)}")
     manifest = batch.run(
         _available(args.notebooks), quarters=quarters, store=args.store, output=args.output,
-        jobs=args.jobs, force=args.force, policies=editions,
+        jobs=args.jobs, force=args.force, policies=editions, progress=not args.quiet,
     )
     print(batch.summarise(manifest))
     disclosure = [r for r in manifest.get("disclosure", []) if isinstance(r, dict)] if "disclosure" in manifest else []
-    print(
-        f"Disclosure control: {sum(r['tables'] for r in disclosure)} tables checked, "
-        f"{sum(r['cells_suppressed'] for r in disclosure)} cells suppressed, "
-        f"{sum(r['checks_failed'] for r in disclosure)} checks open"
-    )
+    for edition in dict.fromkeys(r.get("edition", "") for r in disclosure):
+        rs = [r for r in disclosure if r.get("edition", "") == edition]
+        shown = (f"{sum(r.get('small_counts_shown', 0) for r in rs)} small counts shown (not for publication)"
+                 if edition == "management" else f"{sum(r['cells_suppressed'] for r in rs)} cells suppressed")
+        print(f"Disclosure control, {edition or 'reports'} edition: {sum(r['tables'] for r in rs)} tables checked, "
+              f"{shown}, {sum(r['checks_failed'] for r in rs)} checks open")
     findings = scan_outputs(Path(args.output), identifiers_from(data.tables))
     print(f"Privacy scan of {args.output}: {len(findings)} identifiers found")
     print(f"Index: {Path(args.output) / 'index.html'}  ({time.perf_counter() - t0:.0f} s in all)")
@@ -113,13 +114,32 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     from cohort import batch
 
+    t0 = time.perf_counter()
     manifest = batch.run(
         _available(args.notebooks), authorities=args.authorities, quarters=args.quarters,
         store=args.store, output=args.output, jobs=args.jobs, force=args.force,
-        scheduler=args.scheduler, policies=_editions(args, ["management"]),
+        scheduler=args.scheduler, policies=_editions(args, ["management"]), timeout=args.timeout,
+        allow_empty=args.allow_empty, log_file=args.log, progress=not args.quiet,
+        programmes=args.programmes,
     )
-    print(batch.summarise(manifest))
-    return 1 if (manifest["status"] == "failed").any() else 0
+    failed = manifest[manifest["status"] == "failed"] if len(manifest) else manifest
+    print(f"{batch.summarise(manifest)} in {time.perf_counter() - t0:.0f} s; index: "
+          f"{Path(args.output) / 'index.html'}")
+    if not args.quiet:
+        for rec in failed.itertuples():
+            from cohort.report.index import failure_text
+
+            who = rec.authority or (rec.parameters or {}).get("programme", "")
+            print(f"  {rec.notebook} {who} {rec.quarter} {rec.edition}: {failure_text(rec.error or {})}")
+    return 1 if len(failed) else 0
+
+
+def _cmd_index(args: argparse.Namespace) -> int:
+    from cohort.report.batch import rebuild_index
+
+    path = rebuild_index(args.output)
+    print(f"wrote {path}")
+    return 0
 
 
 def _print_problems(problems, limit: int) -> None:
@@ -266,20 +286,42 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--notebooks", nargs="*", default=None)
     d.add_argument("--jobs", type=int, default=2)
     d.add_argument("--force", action="store_true", help="rerun reports whose inputs have not changed")
+    d.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_editions(d, ["management", "publication"])
     d.set_defaults(func=_cmd_demo)
 
-    r = sub.add_parser("run", help="run report notebooks for authorities x quarters")
-    r.add_argument("--store", default=None)
-    r.add_argument("--output", default="reports")
-    r.add_argument("--notebooks", nargs="*", default=None)
-    r.add_argument("--authorities", nargs="*", default=None)
-    r.add_argument("--quarters", nargs="*", default=None)
-    r.add_argument("--jobs", type=int, default=2)
-    r.add_argument("--force", action="store_true")
-    r.add_argument("--scheduler", default=None, help="Dask scheduler address (optional)")
+    r = sub.add_parser(
+        "run", help="run report notebooks for authorities x quarters x editions",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        description="Run every report notebook for every authority of a store (and once per programme "
+                    "for programme reports), write HTML reports, Excel board packs, manifest.json and "
+                    "index.html. Quarters, authorities and parameters are checked before any report starts. "
+                    "Exit 0: every report ok; 1: some reports failed (the others are written); 2: nothing "
+                    "ran (a bad quarter, authority, notebook or option).")
+    r.add_argument("--store", default=None, help="store folder (default $COHORT_STORE or ./demo_store)")
+    r.add_argument("--output", default="reports", help="folder for the reports, manifest and index")
+    r.add_argument("--notebooks", nargs="*", default=None, help="report notebooks (default: all)")
+    r.add_argument("--authorities", nargs="*", default=None, help="authority codes (default: all in the store)")
+    r.add_argument("--quarters", nargs="*", default=None,
+                   help='quarters such as "2025/26 Q4" (default: the last complete on the extract date)')
+    r.add_argument("--programmes", nargs="*", default=None,
+                   help="programmes for programme-level reports (default: each notebook's own)")
+    r.add_argument("--jobs", type=int, default=2, help="worker processes")
+    r.add_argument("--force", action="store_true", help="rerun reports whose inputs have not changed")
+    r.add_argument("--timeout", type=float, default=900, help="seconds allowed per report")
+    r.add_argument("--allow-empty", action="store_true", help="run quarters outside the data's coverage")
+    r.add_argument("--quiet", action="store_true", help="no progress bar; one summary line")
+    r.add_argument("--log", default=None, metavar="FILE", help="append one JSON line per report to FILE")
+    r.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="a Dask scheduler (tcp://host:8786) to run the reports on (needs cohort[dask])")
     _add_editions(r, ["management"])
     r.set_defaults(func=_cmd_run)
+
+    x = sub.add_parser("index", help="rewrite index.html (and manifest.json) of a reports folder",
+                       description="Compact the manifest journal of a reports folder and write its index.html "
+                                   "again, e.g. after a batch was killed. Exit 0: written; 2: no manifest.")
+    x.add_argument("output", nargs="?", default="reports", help="the reports folder")
+    x.set_defaults(func=_cmd_index)
 
     extract_help = ("the day the extract was taken, yyyy-mm-dd (default: the mapping's extract_date, "
                     "else today); dates after it are errors")

@@ -27,7 +27,7 @@ def test_run_records_failures_skips_unchanged_and_writes_index(store_path, tmp_p
     assert set(ok["status"]) == {"ok"} and set(bad["status"]) == {"failed"}
     err = bad["error"].iloc[0]
     assert err["ename"] == "ValueError" and "planted failure" in err["evalue"]
-    html = Path(ok["html"].iloc[0]).read_text()
+    html = (tmp_path / ok["html"].iloc[0]).read_text()
     assert "report for X01 2024/25 Q1" in html
     assert "print(f" not in html  # code cells are hidden
     manifest = json.loads((tmp_path / "manifest.json").read_text())
@@ -53,7 +53,9 @@ def test_report_notebooks_declare_typed_parameters(name):
     import papermill
 
     declared = papermill.inspect_notebook(str(batch.notebook_dir() / f"{name}.ipynb"))
-    assert set(declared) == {"authority", "quarter", "store", "output_dir", "policy"}
+    scope = {"programme", "authorities", "period", "participants_file"} if "programme" in declared \
+        else {"authority", "quarter"}  # programme-level or authority x quarter
+    assert set(declared) == scope | {"store", "output_dir", "policy"}
     assert all(p["inferred_type_name"] == "str" and p["help"] for p in declared.values())
 
 
@@ -86,8 +88,32 @@ def test_two_editions_never_overwrite_each_other(store_path, tmp_path):
     assert set(m["status"]) == {"ok"}
     assert m["edition"].tolist() == ["management", "publication", ""]
     for edition in ("management", "publication"):
-        html = Path(m.loc[m["edition"] == edition, "html"].iloc[0]).read_text()
+        html = (tmp_path / m.loc[m["edition"] == edition, "html"].iloc[0]).read_text()
         assert f"{edition} edition for X01" in html
     index = (tmp_path / "index.html").read_text()
     assert "Management information (not for publication)" in index
     assert "Publication (small counts suppressed)" in index
+
+
+def test_programme_notebooks_run_once_per_programme(store_path, tmp_path):
+    """A notebook that declares a programme parameter is planned once per programme and edition,
+    not per authority x quarter, and only for programmes the store holds records of."""
+    nbs = [str(NB / "programme.ipynb"), str(NB / "tiny.ipynb")]
+    specs = batch.plan(nbs, ["X01", "X02"], ["2024/25 Q1", "2024/25 Q2"], store=store_path, output=tmp_path,
+                       policies=["management", "publication"])
+    prog = [s for s in specs if Path(s.notebook).stem == "programme"]
+    assert [Path(s.html_path).relative_to(tmp_path).as_posix() for s in prog] == [
+        "programmes/programme_community_youth_connectors_management.html",
+        "programmes/programme_community_youth_connectors_publication.html"]
+    assert all("authority" not in s.parameters and s.parameters["programme"] == "Community Youth Connectors"
+               for s in prog)
+    assert len(specs) - len(prog) == 4  # tiny: 2 authorities x 2 quarters
+    two = batch.plan(nbs[:1], ["X01"], ["2024/25 Q1"], store=store_path, output=tmp_path,
+                     programmes=["Community Youth Connectors", "Turnaround"])
+    assert [s.parameters["programme"] for s in two] == ["Community Youth Connectors", "Turnaround"]
+    m = batch.run(nbs, ["X01"], ["2024/25 Q1"], store=store_path, output=tmp_path, jobs=1, progress=False,
+                  programmes=["Community Youth Connectors", "No such programme"])
+    assert m["notebook"].tolist() == ["programme", "tiny"] and set(m["status"]) == {"ok"}
+    assert "management edition for the programme Community Youth Connectors" in (tmp_path / m["html"].iloc[0]).read_text()
+    index = (tmp_path / "index.html").read_text()
+    assert "<th scope='row'>Community Youth Connectors</th>" in index

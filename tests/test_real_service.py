@@ -81,9 +81,14 @@ def test_validate_ingest_run_refresh(cycle, capsys):
     notebooks = {r["notebook"] for r in runs}
     assert {"quarterly_profile", "performance", "victims"} <= notebooks
     for nb in notebooks:
-        done = {r["authority"] for r in runs if r["notebook"] == nb and r["status"] == "ok"}
+        mine = [r for r in runs if r["notebook"] == nb]
+        if all(r["authority"] == "" for r in mine):  # programme-level (the evaluation): once per edition
+            assert {r["status"] for r in mine} == {"ok"}, nb
+            continue
+        done = {r["authority"] for r in mine if r["status"] == "ok"}
         assert done == {SEFTON, WIRRAL}, nb
-    assert {r["quarter"] for r in runs} == {"2025/26 Q3"}  # the last quarter complete on 5 January 2026
+    # the last quarter complete on 5 January 2026
+    assert {r["quarter"] for r in runs if r["authority"]} == {"2025/26 Q3"}
     perf = next(Path(r["html"]) for r in runs if r["notebook"] == "performance" and r["authority"] == SEFTON)
     text = _text(perf if perf.is_absolute() else reports / perf)
     assert "Sefton" in text and "25,073" in text

@@ -95,7 +95,9 @@ def protect_linked(
     options : mapping of str to mapping, optional
         Per-table arguments of :func:`protect` (``row_total``,
         ``col_total``, ``within``, ``by``, ``margin``, ``implicit_margins``,
-        ``descriptive``, and ``estimate`` to override the scale for one table).
+        ``descriptive``; ``complements=False`` for a rate whose numerator is
+        not a subset of its denominator, such as reoffences per child; and
+        ``estimate`` to override the scale for one table).
     unpublished : collection of str
         Tables that are never shown but whose relation matters (e.g. the
         quarter that a rolling year and the other quarters would reveal). Their
@@ -153,6 +155,7 @@ def protect_linked(
     g = _Graph()
     layouts: dict[str, _Layout] = {}
     scales: dict[str, str] = {}
+    related = {r.whole.table for r in relations}
     for tname, t in tables.items():
         o = dict(options.get(tname, {}))
         scales[tname] = o.pop("estimate", estimate)
@@ -162,7 +165,8 @@ def protect_linked(
             raise ValueError(f"options for {tname!r}: unknown keys {bad}; valid: {list(_OPTION_KEYS)}")
         opts = _options(o.get("row_total"), o.get("col_total"), o.get("within", "auto"), o.get("by"),
                         o.get("margin", "auto"), o.get("implicit_margins", True),
-                        o.get("descriptive"))
+                        o.get("descriptive"), o.get("complements", True))
+        opts["warn_totals"] = tname not in related  # a total line related to its parts is declared
         start = len(g.values)
         layouts[tname] = _build(g, tname, t, opts, pol, "protect")
         if tname in unpublished:
@@ -241,7 +245,7 @@ def check_differencing(
         o = dict((options or {}).get(tname, {}))
         opts = _options(o.get("row_total"), o.get("col_total"), o.get("within", "auto"), o.get("by"),
                         o.get("margin", "auto"), o.get("implicit_margins", True),
-                        o.get("descriptive"))
+                        o.get("descriptive"), o.get("complements", True))
         start = len(g.values)
         layouts[tname] = _build(g, tname, t, opts, pol, "protect")
         for i in range(start, len(g.values)):

@@ -44,7 +44,8 @@ OnFail = Literal["raise", "audit"]
 
 _TIDY_FIXED = ("numerator", "denominator", "confidence")
 _ESTIMATE_COLUMNS = ("estimate", "lower", "upper")
-_OPTION_KEYS = ("row_total", "col_total", "within", "by", "margin", "implicit_margins", "descriptive")
+_OPTION_KEYS = ("row_total", "col_total", "within", "by", "margin", "implicit_margins", "descriptive",
+                "complements")
 
 #: Numeric columns of the package's measure tables that describe a row rather
 #: than count or derive from its numerator: shown as given, never suppressed.
@@ -162,8 +163,9 @@ class Policy:
                 problems.append(str(err))
         for attr in ("threshold", "rate_min_numerator", "rate_min_denominator", "round_base", "nk_n"):
             v = getattr(self, attr)
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                problems.append(f"{attr} must be a whole number >= 1, got {v!r}")
+            low = 0 if attr == "rate_min_numerator" else 1
+            if isinstance(v, bool) or not isinstance(v, int) or v < low:
+                problems.append(f"{attr} must be a whole number >= {low}, got {v!r}")
         if self.percent_decimals not in (0, 1) or isinstance(self.percent_decimals, bool):
             problems.append(f"percent_decimals must be 0 or 1, got {self.percent_decimals!r}")
         if isinstance(self.rate_decimals, bool) or not isinstance(self.rate_decimals, int) or self.rate_decimals < 0:

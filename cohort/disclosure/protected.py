@@ -101,6 +101,67 @@ class Protected:
         """Number of cells shown as ``[c]``."""
         return int(self.suppressed.to_numpy().sum())
 
+    def rows(self, mask: Any, name: str | None = None) -> Protected:
+        """The protected result restricted to some rows of a long table.
+
+        Use it to publish one authority's slice of a table protected for all
+        authorities together: the suppression pattern is the joint one, the
+        audit counts are recomputed for the rows kept and its cell positions
+        (``affected_cells``) keep only theirs.
+
+        Parameters
+        ----------
+        mask : boolean array-like
+            One value per row of :attr:`table`.
+        name : str, optional
+            Name of the slice (default: this table's name).
+
+        Returns
+        -------
+        Protected
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from cohort.disclosure import protect
+        >>> t = pd.DataFrame({"area": ["N", "N", "S", "S"], "group_value": ["a", "b", "a", "b"],
+        ...                   "numerator": [3, 9, 20, 30], "denominator": [12, 12, 50, 50]})
+        >>> north = protect(t, "publication").rows(t["area"].eq("N"))
+        >>> north.table["numerator"].tolist(), north.n_suppressed
+        (['[c]', '[c]'], 2)
+        """
+        keep = np.asarray(mask, dtype=bool)
+        if keep.shape != (len(self.table),):
+            raise ValueError(f"mask has {keep.size} values; the table has {len(self.table)} rows")
+        lay = self._layout
+        labels: set[str] = set()
+        if lay is not None and lay.kind == "long":
+            by = [c for c in lay.options.get("by", []) if c is not None]
+            for r in np.flatnonzero(keep):
+                labels.add(_pos_label(lay, int(r)))
+                labels.add(" | ".join(str(lay.frame[c].iat[r]) for c in by) if by else lay.name)
+        else:
+            labels = {str(i) for i in self.table.index[keep]}
+
+        def mine(cell: str) -> bool:
+            return cell.split(" / ")[0].split(" (")[0] in labels
+
+        table, sup = self.table[keep], self.suppressed[keep]
+        audit = self.audit.copy()
+        audit["table"] = name or self.name
+        audit["n_suppressed"] = int(sup.to_numpy().sum())
+        if lay is not None and lay.kind == "long":
+            counts = {j for (_, j) in lay.count_cells}
+            audit["n_cells"] = int(keep.sum()) * len(counts)
+        kept = audit["affected_cells"].map(lambda a: [c for c in a.split("; ") if c and mine(c)])
+        audit["affected_cells"] = kept.map("; ".join)
+        audit["n_affected"] = kept.map(len)
+        values = self.values[keep] if isinstance(self.values, pd.DataFrame) else self.values[keep]
+        cells = self.cells[self.cells["cell"].map(mine)] if len(self.cells) else self.cells
+        return Protected(table=table, values=values, suppressed=sup, reasons=self.reasons[keep],
+                         audit=audit, cells=cells, policy=self.policy, name=name or self.name,
+                         mitigation=self.mitigation, _layout=lay)
+
     def public_audit(self) -> pd.DataFrame:
         """The audit without cell positions or messages: safe to print in a report."""
         return self.audit[["table", "check", "status", "threshold", "unsafe_if", "n_cells",
@@ -253,6 +314,8 @@ def _audit_protect(lay: _Layout, g: _Graph, sol: _Solution, policy: Policy, miti
 def _pos_label(lay: _Layout, r: int) -> str:
     if lay.kind == "wide":
         return str(lay.frame.index[r])
+    if lay.row_labels is not None:
+        return lay.row_labels[r]
     keys = [c for c in (*lay.options.get("by", []), lay.options.get("within")) if c is not None]
     if not keys:
         return str(lay.frame.index[r])
@@ -296,13 +359,13 @@ def _raise_if_failed(results: Mapping[str, Protected]) -> None:
 
 def _options(row_total: Hashable | None, col_total: Hashable | None, within: str | None,
              by: str | Sequence[str] | None, margin: str, implicit_margins: bool,
-             descriptive: Sequence[str] | None = None) -> dict[str, Any]:
+             descriptive: Sequence[str] | None = None, complements: bool = True) -> dict[str, Any]:
     _choice("margin", margin, Margin)
     if isinstance(descriptive, str):
         descriptive = [descriptive]
     return {"row_total": row_total, "col_total": col_total, "within": within, "by": by,
             "margin": margin, "implicit_margins": bool(implicit_margins),
-            "descriptive": None if descriptive is None else list(descriptive)}
+            "descriptive": None if descriptive is None else list(descriptive), "complements": bool(complements)}
 
 
 def _presentation_args(policy: Policy, mitigation: str | None, estimate: str, percent_decimals: int | None,

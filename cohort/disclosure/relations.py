@@ -73,6 +73,11 @@ class Relation:
     slack_counts_people : bool
         Whether the remainder counts people, and so is protected like a
         count (a small remainder must not be recoverable).
+    slack_known : bool
+        Assume the reader knows the remainder (protect as if the identity
+        were exact with a known offset). The conservative choice when a
+        reader could guess it (most often it is zero, and a reader who
+        assumes so is right); the remainder itself is then not protected.
 
     Examples
     --------
@@ -86,6 +91,7 @@ class Relation:
     parts: Sequence[CellRef]
     slack: Slack = "none"
     slack_counts_people: bool = True
+    slack_known: bool = False
 
     def __post_init__(self) -> None:
         if self.slack not in ("none", "whole", "parts"):
@@ -176,7 +182,8 @@ def _relate(g: _Graph, layouts: Mapping[str, _Layout], relations: Sequence[Relat
         w = g.values[whole]
         finite = math.isfinite(w) and math.isfinite(total)
         label = f"{g.label[whole]} (remainder, not shown)"
-        check = "positive" if rel.slack_counts_people else "none"
+        check = "positive" if rel.slack_counts_people and not rel.slack_known else "none"
+        state = "known" if rel.slack_known else "hidden"
         if rel.slack == "none":
             if finite and abs(w - total) > 1e-9:
                 problems.append(f"{g.label[whole]} is {w:g} but its parts sum to {total:g}")
@@ -184,12 +191,12 @@ def _relate(g: _Graph, layouts: Mapping[str, _Layout], relations: Sequence[Relat
         elif rel.slack == "whole":
             if finite and w < total - 1e-9:
                 problems.append(f"{g.label[whole]} is {w:g}, less than its parts ({total:g})")
-            rest = g.add(w - total if finite else math.nan, "hidden", check, label, g.table[whole])
+            rest = g.add(w - total if finite else math.nan, state, check, label, g.table[whole])
             g.line(whole, [*nodes, rest])
         else:
             if finite and w > total + 1e-9:
                 problems.append(f"{g.label[whole]} is {w:g}, more than its parts ({total:g})")
-            rest = g.add(total - w if finite else math.nan, "hidden", check, label, g.table[whole])
+            rest = g.add(total - w if finite else math.nan, state, check, label, g.table[whole])
             summed = g.add(total, "hidden", "none", f"{g.label[whole]} (sum of parts, not shown)",
                            g.table[whole])
             g.line(summed, nodes)

@@ -37,6 +37,7 @@ class _Layout:
     shown_derived: set[tuple[int, int]]
     options: dict[str, Any]
     layouts: dict[str, int]
+    row_labels: list[str] | None = None
 
 
 def _parse_numbers(s: pd.Series) -> np.ndarray:
@@ -94,7 +95,7 @@ def _build_wide(g: _Graph, name: str, table: pd.DataFrame | pd.Series, opts: Map
         for j, c in enumerate(cols):
             node[(i, j)] = g.add(vals[i, j], "shown", "full", str(r) if series else f"{r}/{c}", name,
                                  key=(r,) if series else (r, c))
-    if mode == "protect":
+    if mode == "protect" and opts.get("warn_totals", True) and policy.edition != "management":
         _undeclared_totals_wide(name, rows, cols, vals, ri, ci, series)
     int_rows = [i for i in range(len(rows)) if i != ri]
     int_cols = [j for j in range(len(cols)) if j != ci]
@@ -253,13 +254,19 @@ def _build_long(g: _Graph, name: str, df: pd.DataFrame, opts: Mapping[str, Any],
             bad += [f"row {r}: denominator {df['denominator'].iat[r]!r}" for r in range(nr)
                     if not (math.isfinite(den[r]) and den[r] >= 0)]
         _raise_problems("numerators must be counts (whole numbers >= 0) and denominators numbers >= 0", bad)
-    key_values = [df[c].tolist() for c in key_cols]
+    values_of = {c: df[c].tolist() for c in cols}  # plain lists: per-cell pandas access is slow
+    key_values = [values_of[c] for c in key_cols]
     labels = [
         " | ".join(str(v[r]) for v in key_values) if key_cols else str(df.index[r]) for r in range(nr)
     ]
+    row_keys = [
+        tuple("<NA>" if _isna(v[r]) else v[r] for v in key_values) if key_cols else df.index[r]
+        for r in range(nr)
+    ]
+    by_values = [values_of[c] for c in by]
     blocks: dict[tuple, list[int]] = {}
     for r in range(nr):
-        k = tuple("<NA>" if _isna(df[c].iat[r]) else df[c].iat[r] for c in by)
+        k = tuple("<NA>" if _isna(v[r]) else v[r] for v in by_values)
         blocks.setdefault(k, []).append(r)
     col_num = cols.index("numerator")
     col_den = cols.index("denominator") if has_den else None
@@ -271,7 +278,7 @@ def _build_long(g: _Graph, name: str, df: pd.DataFrame, opts: Mapping[str, Any],
     for bkey, rows_ in blocks.items():
         blabel = " | ".join(map(str, bkey)) if bkey else name
         if within is not None:
-            wv = [str(df[within].iat[r]) for r in rows_]
+            wv = [str(values_of[within][r]) for r in rows_]
             if len(set(wv)) != len(wv):
                 dups.append(blabel)
         nv, dv = num[rows_], den[rows_]
@@ -287,18 +294,19 @@ def _build_long(g: _Graph, name: str, df: pd.DataFrame, opts: Mapping[str, Any],
         seen_layouts[lay] = seen_layouts.get(lay, 0) + 1
         for r in rows_:
             num_node[r] = g.add(num[r], "shown", "full", f"{labels[r]} / numerator", name,
-                                key=(_row_key(df, key_cols, r), "numerator"))
+                                key=(row_keys[r], "numerator"))
             count_cells[(r, col_num)] = num_node[r]
         if lay == "sum":
             for r in rows_:
                 den_node[r] = None
                 if has_den:
                     den_node[r] = g.add(den[r], "shown", "full", f"{labels[r]} / denominator", name,
-                                        key=(_row_key(df, key_cols, r), "denominator"))
+                                        key=(row_keys[r], "denominator"))
                     count_cells[(r, col_den)] = den_node[r]
             if len(rows_) >= 2:
                 nsum = float(np.sum(nv))
-                tot = g.implied(nsum, policy, f"{blabel} / (total of numerators, not shown)", name)
+                tot = g.implied(nsum, policy, f"{blabel} / (total of numerators, not shown)", name,
+                                bool(opts.get("implicit_margins", True)))
                 g.line(tot, [num_node[r] for r in rows_], "symmetric")
         elif lay == "denominator":
             d0 = dv[np.isfinite(dv)]
@@ -322,11 +330,11 @@ def _build_long(g: _Graph, name: str, df: pd.DataFrame, opts: Mapping[str, Any],
             comps: list[int] = []
             for r in rows_:
                 den_node[r] = g.add(den[r], "shown", "full", f"{labels[r]} / denominator", name,
-                                    key=(_row_key(df, key_cols, r), "denominator"))
+                                    key=(row_keys[r], "denominator"))
                 count_cells[(r, col_den)] = den_node[r]
                 n_r, d_r = num[r], den[r]
                 known = math.isfinite(n_r) and math.isfinite(d_r)
-                if not known or (n_r <= d_r and float(d_r).is_integer()):
+                if opts.get("complements", True) and (not known or (n_r <= d_r and float(d_r).is_integer())):
                     cv = d_r - n_r if known else np.nan
                     chk = "full" if (policy.check_complements and mode == "protect") else "none"
                     c = g.add(cv, "hidden", chk, f"{labels[r]} / (denominator minus numerator, not shown)", name)
@@ -347,7 +355,7 @@ def _build_long(g: _Graph, name: str, df: pd.DataFrame, opts: Mapping[str, Any],
                                      _safe(policy, nsum))
                     g.line(ctot, comps)
                     g.line(dtot, [ntot, ctot])
-    if mode == "protect" and within is not None:
+    if mode == "protect" and within is not None and opts.get("warn_totals", True) and policy.edition != "management":
         _undeclared_totals_long(name, df, within, blocks, num, den, has_den)
     if dups:
         raise ValueError(f"{within!r} repeats a value within a block: {dups[:10]}; pass by= to say what a block is")
@@ -357,11 +365,11 @@ def _build_long(g: _Graph, name: str, df: pd.DataFrame, opts: Mapping[str, Any],
         j = cols.index(c)
         for r in range(nr):
             derived[(r, j)] = (num_node[r], den_node.get(r))
-            x = df[c].iat[r]
+            x = values_of[c][r]
             if not (_isna(x) or (isinstance(x, str) and (x.strip() in ("", MARKER, MISSING)))):
                 shown_derived.add((r, j))
     options = {**dict(opts), "within": within, "by": by}
-    return _Layout(name, "long", df, df, count_cells, derived, shown_derived, options, seen_layouts)
+    return _Layout(name, "long", df, df, count_cells, derived, shown_derived, options, seen_layouts, labels)
 
 
 def _isna(x: Any) -> bool:

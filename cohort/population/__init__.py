@@ -43,13 +43,17 @@ from __future__ import annotations
 
 from cohort.population.areas import service_areas
 from cohort.population.authorities import UnknownAuthorityError, authorities_table, population_table
+from cohort.population.census import CENSUS_ETHNIC_GROUPS, census_ethnicity, census_table
 from cohort.population.for_period import population_for_period
 from cohort.population.ons import ONS_COLUMNS, POPULATION_COLUMNS, load_ons_file, ons, total_10_17
 from cohort.population.yjb import yjb_service_table
 
 __all__ = [
+    "CENSUS_ETHNIC_GROUPS",
     "ONS_COLUMNS",
     "POPULATION_COLUMNS",
+    "census_ethnicity",
+    "census_table",
     "UnknownAuthorityError",
     "authorities_table",
     "load_ons_file",

@@ -1,316 +1,90 @@
-"""Run the report notebooks for authorities x quarters and publish HTML.
+"""Run the report notebooks for authorities x quarters x editions and publish HTML.
 
-The batch runner executes each parameterised notebook with papermill (a fresh
-kernel per report, so no state leaks between authorities), converts the result
-to HTML with code hidden through one in-process nbconvert exporter per worker,
-writes every file atomically, and records a manifest. One failing run never
-stops the batch; a rerun skips reports whose inputs (notebook, parameters,
-data fingerprint, package version) have not changed and retries failures.
+How a batch runs (see ``docs/design.md``, "Reports and the batch runner"):
+
+1. **Checks before anything runs** (:mod:`cohort.report.checks`): quarters are
+   read and canonicalised, authorities checked against the store, quarters
+   outside the data's coverage refused (``allow_empty`` to override), every
+   notebook parameter checked against the notebook's declared parameters
+   (:mod:`cohort.report.planning`). A refusal is one
+   :class:`~cohort.exceptions.UsageError`, before any report starts.
+2. **Shared tables once**: the tables every authority's report shares are
+   protected once per quarter and edition (:mod:`cohort.report.units`)
+   into a private temporary folder, never into the output folder.
+3. **Warm, isolated execution** (:mod:`cohort.report.executor`): each worker
+   process imports the scientific stack once; each report runs in a child
+   forked from it, through papermill with an in-process engine
+   (:mod:`cohort.report.engine`), and is converted to HTML in that child. No
+   state passes from one report to the next; a report that crashes or runs
+   past ``timeout`` is recorded as failed and the worker goes on. With
+   ``scheduler=`` the same work goes to a Dask distributed cluster.
+4. **A manifest that is always true** (:mod:`cohort.report.journal`): each
+   finished report is appended to ``manifest.jsonl`` at once (a killed batch
+   loses nothing it finished); at the end the journal is compacted into
+   ``manifest.json`` and ``index.html`` is written from it
+   (:mod:`cohort.report.index`). Paths are relative to the output folder.
+   A rerun skips reports whose inputs have not changed and reruns failures;
+   a failed run removes the stale outputs of that report.
 
 Only this module runs notebooks (see DESIGN.md).
 """
 
 from __future__ import annotations
 
-import hashlib
-import html
 import json
 import logging
 import os
+import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from cohort.exceptions import CohortError
 from cohort.periods import latest_quarter
+from cohort.report.checks import canonical_quarters, check_authorities, check_coverage, coverage
+from cohort.report.html import to_html
+from cohort.report.index import write_index
+from cohort.report.journal import append, atomic_write, compact, load, remove_outputs
+from cohort.report.planning import REPORT_NOTEBOOKS, RunSpec, notebook_dir, plan
 
 log = logging.getLogger(__name__)
 
-#: Notebooks that `cohort demo` and `cohort run` execute by default, in order.
-REPORT_NOTEBOOKS: tuple[str, ...] = (
-    "quarterly_profile",
-    "performance",
-    "victims",
-    "disproportionality",
-    "intervention_evaluation",
-)
+__all__ = ["REPORT_NOTEBOOKS", "RunSpec", "notebook_dir", "plan", "rebuild_index", "run", "summarise",
+           "to_html", "write_index"]
 
-_CSS = """
-body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;max-width:1100px;
-margin:2em auto;padding:0 1em;color:#1b1b1b;line-height:1.45}
-h1,h2,h3{color:#0b3d5c} table{border-collapse:collapse;margin:.6em 0 1.2em;font-size:.92em}
-th,td{border:1px solid #c8d0d6;padding:.25em .55em;text-align:right}
-th{background:#eef3f6} td:first-child,th:first-child{text-align:left}
-img{max-width:100%} .jp-OutputPrompt,.jp-InputPrompt{display:none}
-.cohort-banner{background:#fff3cd;border:2px solid #c69500;padding:.6em 1em;font-weight:600;margin:1em 0}
-.cohort-meta{color:#555;font-size:.85em} .cohort-disclosure{background:#f3f6f8;padding:.6em 1em;border-left:4px solid #0b3d5c}
-.jp-RenderedText pre{white-space:pre-wrap}
-"""
+#: Environment variable telling a report where the batch's prepared shared tables are.
+SHARED_ENV = "COHORT_SHARED_DIR"
 
 
-@dataclass(frozen=True)
-class RunSpec:
-    """One report to produce: a notebook for one authority and quarter."""
-
-    notebook: str
-    authority: str
-    quarter: str
-    parameters: dict[str, Any] = field(hash=False)
-    html_path: str = ""
-    notebook_path: str = ""
-    key: str = ""
-    edition: str = ""
+# ---------------------------------------------------------------- one report, in its child
 
 
-def _slug(quarter: str) -> str:
-    return quarter.replace("/", "-").replace(" ", "")
+def _failing_cell(original, exc) -> dict[str, Any]:
+    """Where a report failed: the code cell's number in the notebook file (1-based, counting
+    code cells as a reader of the notebook does), the line in that cell and its source."""
+    import re
 
-
-def notebook_dir() -> Path:
-    """Folder holding the report notebooks (the repository's ``notebooks/``)."""
-    env = os.environ.get("COHORT_NOTEBOOKS")
-    if env:
-        return Path(env)
-    here = Path(__file__).resolve().parents[2] / "notebooks"
-    if here.is_dir():
-        return here
-    raise CohortError(
-        "cannot find the report notebooks; set COHORT_NOTEBOOKS to the folder that holds them"
-    )
-
-
-def _resolve_notebook(name: str) -> Path:
-    path = Path(name)
-    if path.suffix != ".ipynb":
-        path = notebook_dir() / f"{name}.ipynb"
-    if not path.is_file():
-        raise CohortError(f"notebook not found: {path}")
-    return path
-
-
-def _declared(path: Path) -> dict[str, Any]:
-    import papermill
-
-    return papermill.inspect_notebook(str(path))
-
-
-def _check_parameters(path: Path, parameters: dict[str, Any]) -> None:
-    declared = _declared(path)
-    unknown = sorted(set(parameters) - set(declared))
-    if unknown:
-        raise CohortError(
-            f"{path.name} does not declare parameter(s) {unknown}; "
-            f"it declares {sorted(declared)}"
-        )
-
-
-def _run_key(path: Path, parameters: dict[str, Any], fingerprint: str, version: str) -> str:
-    h = hashlib.sha256(path.read_bytes())
-    stable = {k: v for k, v in parameters.items() if k != "output_dir"}
-    h.update(json.dumps(stable, sort_keys=True, default=str).encode())
-    h.update(fingerprint.encode())
-    h.update(version.encode())
-    return h.hexdigest()[:20]
-
-
-def plan(
-    notebooks: Sequence[str],
-    authorities: Sequence[str],
-    quarters: Sequence[str],
-    *,
-    store: str | os.PathLike,
-    output: str | os.PathLike = "reports",
-    parameters: dict[str, Any] | None = None,
-    fingerprint: str = "",
-    policies: Sequence[str] = ("management",),
-) -> list[RunSpec]:
-    """List the runs of a batch, checking every parameter against the notebook.
-
-    Parameters
-    ----------
-    notebooks : sequence of str
-        Notebook names in ``notebooks/`` (without ``.ipynb``) or paths.
-    authorities, quarters : sequence of str
-        Authority codes and quarter labels ("2025/26 Q4").
-    store : path
-        The Parquet store the notebooks read.
-    output : path
-        Folder for the HTML reports, executed notebooks and the manifest.
-    parameters : dict, optional
-        Extra parameters passed to every notebook; a name the notebook does
-        not declare is an error.
-    fingerprint : str
-        The store's data fingerprint (part of the rerun key).
-    policies : sequence of str
-        Disclosure policies, one edition of every report each (e.g.
-        ``("management", "publication")``). The policy name is passed as the
-        notebook's ``policy`` parameter and ends every file name, so one
-        edition never overwrites another. A notebook that declares no
-        ``policy`` parameter runs once, whatever the editions.
-
-    Returns
-    -------
-    list of RunSpec
-    """
-    from cohort import __version__
-
-    output = Path(output).resolve()
-    policies = _policies(policies)
-    specs = []
-    for name in notebooks:
-        path = _resolve_notebook(name)
-        editions = policies if "policy" in _declared(path) else [("", "")]
-        for authority in authorities:
-            for q in quarters:
-                for policy, edition in editions:
-                    params = {
-                        "authority": authority,
-                        "quarter": q,
-                        "store": str(Path(store).resolve()),
-                        "output_dir": str(output / authority),
-                        **({"policy": policy} if policy else {}),
-                        **(parameters or {}),
-                    }
-                    _check_parameters(path, params)
-                    stem = "_".join(x for x in (path.stem, authority, _slug(q), edition) if x)
-                    specs.append(
-                        RunSpec(
-                            notebook=str(path),
-                            authority=authority,
-                            quarter=q,
-                            parameters=params,
-                            html_path=str(output / authority / f"{stem}.html"),
-                            notebook_path=str(output / "_executed" / f"{stem}.ipynb"),
-                            key=_run_key(path, params, fingerprint, __version__),
-                            edition=edition,
-                        )
-                    )
-    return specs
-
-
-def _policies(policies: Sequence[str] | str) -> list[tuple[str, str]]:
-    """The editions asked for as (notebook parameter, edition name) pairs: a
-    shipped policy name (or the path of a policy file) and the policy's name."""
-    from cohort.disclosure import load_policy
-
-    if isinstance(policies, str):
-        policies = [policies]
-    out: list[tuple[str, str]] = []
-    for p in policies:
-        try:
-            pol = load_policy(p)
-        except ValueError as err:
-            raise CohortError(str(err)) from None
-        param = str(p) if Path(str(p)).suffix.lower() in (".yaml", ".yml") else pol.name
-        if pol.name not in [e for _, e in out]:
-            out.append((param, pol.name))
-    if not out:
-        raise CohortError("at least one edition (policy) is needed, e.g. management")
-    return out
-
-
-def _atomic_write(path: Path, data: str | bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = "wb" if isinstance(data, bytes) else "w"
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-_EXPORTER = None
-
-
-def _exporter():
-    """One HTML exporter per worker process (building one costs ~2 s)."""
-    global _EXPORTER
-    if _EXPORTER is None:
-        from nbconvert import HTMLExporter
-
-        _EXPORTER = HTMLExporter(
-            template_name="basic",
-            exclude_input=True,
-            exclude_input_prompt=True,
-            exclude_output_prompt=True,
-            anchor_link_text="",
-        )
-    return _EXPORTER
-
-
-def to_html(nb, title: str) -> str:
-    """Render an executed notebook as a standalone HTML page, code hidden."""
-    body, _ = _exporter().from_notebook_node(nb)
-    return (
-        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
-        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head>"
-        f"<body>{body}</body></html>\n"
-    )
-
-
-def _execute(spec: RunSpec, timeout: int = 900) -> dict[str, Any]:
-    """Run one notebook and write its HTML; never raises (errors go in the record)."""
-    import nbformat
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
-    started = time.perf_counter()
-    record: dict[str, Any] = {
-        "run_id": uuid.uuid4().hex,
-        "started": datetime.now(UTC).isoformat(timespec="seconds"),
-        "status": "ok",
-        "error": None,
-        "disclosure": None,
-    }
-    nb_path = Path(spec.notebook_path)
-    nb_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp_nb = nb_path.with_name(f".{nb_path.name}.{os.getpid()}.tmp.ipynb")
-    try:
-        try:
-            papermill.execute_notebook(
-                spec.notebook,
-                str(tmp_nb),
-                parameters=spec.parameters,
-                kernel_name="python3",
-                progress_bar=False,
-                request_save_on_cell_execute=False,
-                cwd=str(Path(spec.notebook).parent),
-                execution_timeout=timeout,
-                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
-            )
-        except PapermillExecutionError as exc:
-            record["status"] = "failed"
-            record["error"] = {
-                "cell_index": exc.exec_count,
-                "ename": exc.ename,
-                "evalue": str(exc.evalue)[:500],
-            }
-        if tmp_nb.exists():
-            nb = nbformat.read(tmp_nb, as_version=4)
-            record["disclosure"] = _disclosure_summary(nb)
-            os.replace(tmp_nb, nb_path)
-            if record["status"] == "ok":
-                title = f"{Path(spec.notebook).stem} {spec.authority} {spec.quarter}"
-                _atomic_write(Path(spec.html_path), to_html(nb, title))
-    except Exception as exc:
-        record["status"] = "failed"
-        record["error"] = {"cell_index": None, "ename": type(exc).__name__, "evalue": str(exc)[:500]}
-    finally:
-        tmp_nb.unlink(missing_ok=True)
-    record["duration_s"] = round(time.perf_counter() - started, 2)
-    return record
+    source = str(getattr(exc, "source", "") or "")
+    code = [c.source for c in original.cells if c.cell_type == "code"]
+    cell = code.index(source) + 1 if source in code else None
+    line, source_line = None, None
+    text = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(getattr(exc, "traceback", []) or []))
+    hits = re.findall(r"Cell In\[\d+\], line (\d+)|line (\d+)", text)
+    lines = source.splitlines()
+    if hits and lines:
+        line = int(next(a or b for a, b in hits))
+        if 1 <= line <= len(lines):
+            source_line = lines[line - 1].strip()[:200]
+        else:
+            line = None
+    return {"cell": cell, "line": line, "source_line": source_line}
 
 
 def _disclosure_summary(nb) -> dict[str, Any] | None:
@@ -325,12 +99,179 @@ def _disclosure_summary(nb) -> dict[str, Any] | None:
     return None
 
 
-def _load_manifest(output: Path) -> dict[str, dict[str, Any]]:
-    path = output / "manifest.json"
-    if not path.exists():
-        return {}
-    runs = json.loads(path.read_text(encoding="utf-8")).get("runs", [])
-    return {r["html"]: r for r in runs}
+def _report_job(spec: RunSpec, shared_dir: str | None) -> dict[str, Any]:
+    """Execute one notebook with papermill (in-process engine) and write its HTML.
+
+    Runs in a forked child; returns the run's record (never raises).
+    """
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    from cohort.report.engine import ENGINE_NAME, register
+
+    register()
+    if shared_dir:
+        os.environ[SHARED_ENV] = shared_dir
+    record: dict[str, Any] = {"status": "ok", "error": None, "disclosure": None}
+    nb_path = Path(spec.notebook_path)
+    nb_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp_nb = nb_path.with_name(f".{nb_path.name}.{os.getpid()}.tmp.ipynb")
+    try:
+        try:
+            papermill.execute_notebook(
+                spec.notebook, str(tmp_nb), parameters=spec.parameters, engine_name=ENGINE_NAME,
+                progress_bar=False, request_save_on_cell_execute=False, cwd=str(Path(spec.notebook).parent),
+            )
+        except PapermillExecutionError as exc:
+            original = nbformat.read(spec.notebook, as_version=4)
+            record["status"] = "failed"
+            record["error"] = {**_failing_cell(original, exc), "ename": exc.ename, "evalue": str(exc.evalue)[:500]}
+        if tmp_nb.exists():
+            nb = nbformat.read(tmp_nb, as_version=4)
+            record["disclosure"] = _disclosure_summary(nb)
+            os.replace(tmp_nb, nb_path)
+            if record["status"] == "ok":
+                d = record["disclosure"] or {}
+                name = d.get("title") or Path(spec.notebook).stem.replace("_", " ").capitalize()
+                who = d.get("authority_name") or spec.authority or spec.parameters.get("programme", "")
+                title = ", ".join(x for x in (f"{name}: {who}", spec.quarter) if x)
+                running = f"{title}. Produced on {datetime.now():%-d %B %Y}."
+                atomic_write(Path(spec.html_path), to_html(nb, title, marking=d.get("marking", ""),
+                                                           running=running))
+    except Exception as exc:  # recorded, never raised: the batch goes on
+        record["status"] = "failed"
+        record["error"] = {"cell": None, "ename": type(exc).__name__, "evalue": str(exc)[:500]}
+    finally:
+        tmp_nb.unlink(missing_ok=True)
+    return record
+
+
+def _run_isolated(spec: RunSpec, timeout: float, shared_dir: str | None) -> dict[str, Any]:
+    """In a warm worker: fork a child for the report and collect its record."""
+    from cohort.report.executor import run_forked, warm_up
+
+    started = time.perf_counter()
+    try:
+        warm_up()  # imports are cached: free after the first report of a worker
+    except Exception as exc:  # a broken installation: every report says why
+        return {"status": "failed", "duration_s": 0.0,
+                "error": {"cell": None, "ename": type(exc).__name__,
+                          "evalue": f"the report worker could not start: {exc}"[:500]}}
+    result = run_forked(lambda: _report_job(spec, shared_dir), timeout=timeout)
+    result["duration_s"] = round(time.perf_counter() - started, 2)
+    return result
+
+
+# ---------------------------------------------------------------- the batch
+
+
+def _relative(path: str | os.PathLike[str], output: Path) -> str:
+    return os.path.relpath(Path(path), output)
+
+
+def _record(spec: RunSpec, result: dict[str, Any], output: Path, info: dict[str, Any]) -> dict[str, Any]:
+    disclosure = result.get("disclosure") or None
+    workbook = (disclosure or {}).get("workbook")
+    if disclosure and workbook:
+        disclosure = {**disclosure, "workbook": _relative(workbook, output)}
+    rel_html = _relative(spec.html_path, output)
+    return {
+        "entry": rel_html,
+        "notebook": Path(spec.notebook).stem,
+        "authority": spec.authority,
+        "authority_name": info["names"].get(spec.authority, spec.authority),
+        "quarter": spec.quarter,
+        "edition": spec.edition,
+        "html": rel_html,
+        "executed_notebook": _relative(spec.notebook_path, output),
+        "workbook": (disclosure or {}).get("workbook"),
+        "key": spec.key,
+        "fingerprint": info["fingerprint"],
+        "package_version": info["version"],
+        "parameters": {k: v for k, v in spec.parameters.items() if k not in ("store", "output_dir")},
+        "run_id": uuid.uuid4().hex,
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "status": result.get("status", "failed"),
+        "error": result.get("error"),
+        "duration_s": result.get("duration_s"),
+        "disclosure": disclosure,
+    }
+
+
+def _header(store: Path, info: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "store": store.name,
+        "fingerprint": info["fingerprint"],
+        "package_version": info["version"],
+        "synthetic": info["synthetic"],
+    }
+
+
+def rebuild_index(output: str | os.PathLike[str]) -> Path:
+    """Compact the manifest journal and write ``index.html`` again (``cohort index``).
+
+    Raises
+    ------
+    cohort.UsageError
+        The folder holds no manifest.
+    """
+    from cohort.exceptions import UsageError
+
+    output = Path(output)
+    runs = load(output)
+    if not runs:
+        raise UsageError(f"{output} holds no manifest.json or manifest.jsonl: run `cohort run` first")
+    old = {}
+    if (output / "manifest.json").is_file():
+        old = {k: v for k, v in json.loads((output / "manifest.json").read_text(encoding="utf-8")).items()
+               if k != "runs"}
+    manifest = compact(output, old or {"created": datetime.now(UTC).isoformat(timespec="seconds")})
+    return write_index(manifest, output)
+
+
+def _dask_client(scheduler: Any):
+    try:
+        from dask.distributed import Client
+    except ImportError as exc:
+        from cohort.exceptions import UsageError
+
+        raise UsageError("--scheduler needs Dask distributed: pip install 'cohort[dask]' "
+                         "(or pip install 'dask[distributed]')") from exc
+    return scheduler if isinstance(scheduler, Client) else Client(scheduler)
+
+
+def _execute_all(todo: list[RunSpec], jobs: int, timeout: float, shared_dir: str | None,
+                 scheduler: Any, done: Callable[[RunSpec, dict[str, Any]], None]) -> None:
+    """Run every report, calling ``done`` as each finishes (in the order they finish)."""
+    if scheduler is not None:
+        from dask.distributed import as_completed as dask_completed
+
+        client = _dask_client(scheduler)
+        futures = {client.submit(_run_isolated, s, timeout, shared_dir, pure=False): s for s in todo}
+        for fut in dask_completed(list(futures)):
+            spec = futures[fut]
+            try:
+                result = fut.result()
+            except Exception as exc:  # a worker lost: recorded like any failure
+                result = {"status": "failed", "error": {"cell": None, "ename": type(exc).__name__,
+                                                        "evalue": str(exc)[:500]}}
+            done(spec, result)
+        return
+    from cohort.report.executor import warm_up_quietly
+
+    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo))), mp_context=get_context("fork"),
+                             initializer=warm_up_quietly) as pool:
+        futures = {pool.submit(_run_isolated, s, timeout, shared_dir): s for s in todo}
+        for fut in as_completed(futures):
+            spec = futures[fut]
+            try:
+                result = fut.result()
+            except Exception as exc:  # a worker process lost
+                result = {"status": "failed", "error": {"cell": None, "ename": type(exc).__name__,
+                                                        "evalue": str(exc)[:500]}}
+            done(spec, result)
 
 
 def run(
@@ -344,9 +285,12 @@ def run(
     parameters: dict[str, Any] | None = None,
     force: bool = False,
     progress: bool = True,
-    scheduler: str | None = None,
-    timeout: int = 900,
+    scheduler: Any = None,
+    timeout: float = 900,
     policies: Sequence[str] = ("management",),
+    programmes: Sequence[str] | None = None,
+    allow_empty: bool = False,
+    log_file: str | os.PathLike | None = None,
 ) -> pd.DataFrame:
     """Execute notebooks x authorities x quarters x editions and write HTML reports.
 
@@ -357,36 +301,51 @@ def run(
     authorities : sequence of str, optional
         Authority codes; default every authority in the store.
     quarters : sequence of str, optional
-        Quarter labels; default the latest quarter in the store.
+        Quarters in any form :func:`cohort.quarter` reads ("2025/26 Q4",
+        "Q4 2025/26", "2025-26 Q4" are one quarter); default the last quarter
+        complete on the store's extract date.
     store : path, optional
         Parquet store (default: :func:`cohort.store.default_store_path`).
     output : path
         Folder for reports, ``index.html`` and ``manifest.json``.
     jobs : int
-        Worker processes (two suit a two-core machine; a third gains nothing).
+        Worker processes (two suit a two-core machine).
     parameters : dict, optional
         Extra notebook parameters applied to every run.
     force : bool
         Rerun reports whose inputs have not changed.
     progress : bool
         Show a progress bar.
-    scheduler : str, optional
-        Address of a Dask distributed scheduler to run on instead of local
-        processes (needs ``dask[distributed]``).
-    timeout : int
-        Seconds allowed per notebook cell.
+    scheduler : str or dask.distributed.Client, optional
+        A Dask distributed scheduler's address (or a client) to run the
+        reports on instead of local processes (needs ``cohort[dask]``).
+    timeout : float
+        Seconds allowed per report; a report past it is stopped and recorded
+        as failed.
     policies : sequence of str
         One edition of every report per disclosure policy: ``"management"``
-        (the default: the board pack, every figure shown, marked not for
-        publication) and/or ``"publication"`` (small counts suppressed).
-        File names and manifest records carry the edition.
+        and/or ``"publication"``. File names and manifest records carry it.
+    programmes : sequence of str, optional
+        Programmes for the programme-level notebooks (see :func:`plan`).
+    allow_empty : bool
+        Run quarters outside the data's coverage (refused by default).
+    log_file : path, optional
+        Append one JSON line per finished report to this file.
 
     Returns
     -------
     pandas.DataFrame
-        The manifest: one row per report with ``notebook``, ``authority``,
-        ``quarter``, ``status`` (ok, failed, skipped), ``duration_s``,
-        ``error``, ``html`` and the run parameters.
+        The manifest of this batch: one row per report with ``notebook``,
+        ``authority``, ``quarter``, ``edition``, ``status`` (ok, failed,
+        skipped), ``duration_s``, ``error`` (``cell``, ``line``,
+        ``source_line``, ``ename``, ``evalue``), ``html`` (relative to
+        ``output``) and the run parameters.
+
+    Raises
+    ------
+    cohort.UsageError
+        A quarter that cannot be read or is outside the data, an unknown
+        authority, notebook or parameter: before any report starts.
     """
     from tqdm.auto import tqdm
 
@@ -394,154 +353,83 @@ def run(
     from cohort.store import default_store_path, open_store, store_info
 
     store = Path(store) if store is not None else default_store_path()
-    info = store_info(store)
-    fingerprint = info.get("fingerprint", "")
-    data = open_store(store, tables=["authorities", "interventions"])
-    if authorities is None:
-        authorities = list(data.authorities["authority_code"])
+    manifest_info = store_info(store)
+    data = open_store(store, tables=[t for t in ("authorities", "interventions") if t in manifest_info["tables"]],
+                      columns={"interventions": ["programme"]} if "interventions" in manifest_info["tables"] else None)
+    known = list(manifest_info.get("authorities") or [])
+    authorities = known if authorities is None else check_authorities(list(authorities), known)
     if quarters is None:
         quarters = [latest_quarter(data)]
+    else:
+        quarters = canonical_quarters(quarters)
+        if not allow_empty:
+            check_coverage(quarters, coverage(store))
     auth = data.authorities
-    names: dict[str, str] = {}
-    if {"authority_code", "authority_name"} <= set(auth.columns):
-        names = dict(zip(auth["authority_code"].astype(str), auth["authority_name"].astype(str), strict=True))
+    info = {
+        "fingerprint": manifest_info.get("fingerprint", ""),
+        "version": __version__,
+        "synthetic": bool((manifest_info.get("metadata") or {}).get("synthetic", False)),
+        "names": (dict(zip(auth["authority_code"].astype(str), auth["authority_name"].astype(str), strict=True))
+                  if {"authority_code", "authority_name"} <= set(auth.columns) else {}),
+    }
     output = Path(output).resolve()
-    specs = plan(
-        notebooks, authorities, quarters, store=store, output=output,
-        parameters=parameters, fingerprint=fingerprint, policies=policies,
-    )
-    previous = _load_manifest(output)
+    specs = plan(notebooks, authorities, quarters, store=store, output=output, parameters=parameters,
+                 fingerprint=info["fingerprint"], policies=policies, programmes=programmes)
+    # programme-level reports only for programmes the store holds records of
+    present = set(data.interventions.get("programme", pd.Series(dtype=str)).dropna().astype(str))
+    specs = [s for s in specs if s.authority or s.parameters.get("programme") in present]
+
+    previous = load(output)
     records: list[dict[str, Any]] = []
     todo: list[RunSpec] = []
     for spec in specs:
-        old = previous.get(spec.html_path)
+        old = previous.get(_relative(spec.html_path, output))
         if (not force and old and old.get("key") == spec.key and old.get("status") in ("ok", "skipped")
                 and Path(spec.html_path).exists()):
             records.append({**old, "status": "skipped", "duration_s": 0.0})
         else:
             todo.append(spec)
 
-    def _record(spec: RunSpec, result: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "notebook": Path(spec.notebook).stem,
-            "authority": spec.authority,
-            "authority_name": names.get(spec.authority, spec.authority),
-            "quarter": spec.quarter,
-            "edition": spec.edition,
-            "html": spec.html_path,
-            "executed_notebook": spec.notebook_path,
-            "key": spec.key,
-            "fingerprint": fingerprint,
-            "package_version": __version__,
-            "parameters": spec.parameters,
-            **result,
-        }
+    shared_dir = None
+    per_quarter = [s for s in todo if s.edition and s.quarter]  # programme reports have no quarter
+    if per_quarter:
+        # the batch-level step: every table shared between reports, protected once per quarter
+        # and edition, in a private folder (it holds every authority's unprotected statistics)
+        from cohort.report.units import prepare
+
+        shared_dir = tempfile.mkdtemp(prefix="cohort-shared-")
+        prepare(store, list(dict.fromkeys(s.quarter for s in per_quarter)),
+                list(dict.fromkeys(s.parameters["policy"] for s in per_quarter)), shared_dir)
 
     bar = tqdm(total=len(todo), desc="reports", unit="report", disable=not progress)
-    if scheduler:
-        try:
-            from dask.distributed import Client
-        except ImportError as exc:  # pragma: no cover - optional dependency
-            raise ImportError("scheduler= needs dask[distributed]: pip install 'dask[distributed]'") from exc
-        client = Client(scheduler)  # pragma: no cover
-        futures = [client.submit(_execute, s, timeout, pure=False) for s in todo]  # pragma: no cover
-        for spec, result in zip(todo, client.gather(futures), strict=True):  # pragma: no cover
-            records.append(_record(spec, result))
-            bar.update()
-    elif jobs <= 1 or len(todo) <= 1:
-        for spec in todo:
-            records.append(_record(spec, _execute(spec, timeout)))
-            bar.update()
-    else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(_execute, s, timeout): s for s in todo}
-            for fut in as_completed(futures):
-                records.append(_record(futures[fut], fut.result()))
-                bar.update()
-    bar.close()
 
-    order = {s.html_path: i for i, s in enumerate(specs)}
-    records.sort(key=lambda r: order.get(r["html"], 0))
-    # keep the reports of earlier runs that this run did not touch, so a partial
-    # rerun (one authority, one new quarter) leaves the index complete
-    ours = {r["html"] for r in records}
-    kept = [r for h, r in previous.items() if h not in ours and Path(h).exists()]
-    records = kept + records
-    manifest = {
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "store": str(store),
-        "fingerprint": fingerprint,
-        "package_version": __version__,
-        "synthetic": bool(info.get("metadata", {}).get("synthetic", False)),
-        "runs": records,
-    }
-    _atomic_write(output / "manifest.json", json.dumps(manifest, indent=2, default=str))
+    def done(spec: RunSpec, result: dict[str, Any]) -> None:
+        rec = _record(spec, result, output, info)
+        if rec["status"] != "ok":
+            # no stale HTML or workbook beside an entry that says "failed"
+            remove_outputs(output, previous.get(rec["entry"]))
+            Path(spec.html_path).unlink(missing_ok=True)
+        append(output, rec)
+        if log_file:
+            with open(log_file, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps({k: rec[k] for k in ("finished", "notebook", "authority", "quarter",
+                                                         "edition", "status", "duration_s", "error", "html")},
+                                    default=str) + "\n")
+        records.append(rec)
+        bar.update()
+
+    try:
+        if todo:
+            _execute_all(todo, jobs, timeout, shared_dir, scheduler, done)
+    finally:
+        bar.close()
+        if shared_dir:
+            shutil.rmtree(shared_dir, ignore_errors=True)
+    manifest = compact(output, _header(store, info))
     write_index(manifest, output)
+    order = {_relative(s.html_path, output): i for i, s in enumerate(specs)}
+    records.sort(key=lambda r: order.get(r["html"], 0))
     return pd.DataFrame(records)
-
-
-_EDITION_LABELS = {"management": "Management information (not for publication)",
-                   "publication": "Publication (small counts suppressed)"}
-
-
-def _title(record: dict[str, Any]) -> str:
-    d = record.get("disclosure") or {}
-    return str(d.get("title") or record["notebook"].replace("_", " ").capitalize())
-
-
-def write_index(manifest: dict[str, Any], output: str | os.PathLike) -> Path:
-    """Write ``index.html`` linking every report of a manifest and its Excel pack.
-
-    One row per report: the authority (name and code), quarter, report title,
-    edition (management information or publication), links to the HTML
-    report and the Excel board pack, and the run status (with the error of a
-    failed run).
-    """
-    output = Path(output)
-    runs = manifest["runs"]
-    rows = []
-    for r in runs:
-        rel = os.path.relpath(r["html"], output)
-        ok = r["status"] in ("ok", "skipped")
-        title = html.escape(_title(r))
-        link = f"<a href='{html.escape(rel)}'>{title}</a>" if ok else title
-        workbook = (r.get("disclosure") or {}).get("workbook")
-        excel = ""
-        if ok and workbook and Path(workbook).exists():
-            excel = f"<a href='{html.escape(os.path.relpath(workbook, output))}'>Excel board pack</a>"
-        err = r.get("error") or {}
-        status = "ok" if ok else html.escape(f"failed: {err.get('ename', '')}: {err.get('evalue', '')}")
-        edition = r.get("edition") or ""
-        name = r.get("authority_name") or r["authority"]
-        rows.append(
-            f"<tr><th scope='row'>{html.escape(str(name))} ({html.escape(r['authority'])})</th>"
-            f"<td>{html.escape(r['quarter'])}</td><td>{link}</td>"
-            f"<td>{html.escape(_EDITION_LABELS.get(edition, edition))}</td><td>{excel}</td>"
-            f"<td>{status}</td></tr>"
-        )
-    banner = (
-        "<div class='cohort-banner'>SYNTHETIC DATA: these reports are built from fictional "
-        "authorities and children made by cohort.synthetic. They describe no real person or place.</div>"
-        if manifest.get("synthetic") else ""
-    )
-    n_ok = sum(r["status"] in ("ok", "skipped") for r in runs)
-    page = (
-        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>Youth justice reports</title>"
-        f"<style>{_CSS}</style></head><body><main><h1>Youth justice reports</h1>{banner}"
-        "<p>Each report comes in two editions. The <strong>management information</strong> edition "
-        "shows every figure and is for the partnership board only; the <strong>publication</strong> "
-        "edition suppresses small counts and is the one to share outside the partnership.</p>"
-        f"<p class='cohort-meta'>{n_ok} of {len(runs)} reports available. Data fingerprint "
-        f"{html.escape(manifest.get('fingerprint', ''))}; cohort {html.escape(manifest.get('package_version', ''))}; "
-        f"built {html.escape(manifest.get('created', ''))}.</p>"
-        "<table><caption>Reports by authority, quarter and edition</caption><thead><tr>"
-        "<th scope='col'>Authority</th><th scope='col'>Quarter</th><th scope='col'>Report</th>"
-        "<th scope='col'>Edition</th><th scope='col'>Excel</th><th scope='col'>Status</th></tr></thead><tbody>"
-        + "".join(rows) + "</tbody></table></main></body></html>\n"
-    )
-    path = output / "index.html"
-    _atomic_write(path, page)
-    return path
 
 
 def summarise(manifest: pd.DataFrame | Iterable[dict[str, Any]]) -> str:
@@ -550,8 +438,5 @@ def summarise(manifest: pd.DataFrame | Iterable[dict[str, Any]]) -> str:
     if df.empty:
         return "no reports"
     counts = df["status"].value_counts()
-    total = df.get("duration_s", pd.Series(dtype=float)).sum()
-    return ", ".join(f"{n} {s}" for s, n in counts.items()) + f" ({total:.0f} s of notebook time)"
-
-
-__all__ = ["REPORT_NOTEBOOKS", "RunSpec", "plan", "run", "summarise", "to_html", "write_index"]
+    total = df.get("duration_s", pd.Series(dtype=float)).fillna(0).sum()
+    return ", ".join(f"{n} {s}" for s, n in counts.items()) + f" ({total:.0f} s of report time)"

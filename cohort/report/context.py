@@ -1,18 +1,23 @@
 """What every report notebook needs around the measures: header, banner,
-disclosure-controlled tables, the closing disclosure statement and exports.
+disclosure-controlled tables and figures, the report's sections, the closing
+disclosure statement and exports.
 
-A notebook makes one :class:`Report`, passes every table it shows through
-:meth:`Report.table` (which applies :func:`cohort.disclosure.protect`), and
-ends with :meth:`Report.finish`. Keeping this here, and not in each notebook,
-means the banner, provenance and disclosure statement are the same in every
-report and are tested.
+A notebook makes one :class:`Report` (usually with :meth:`Report.open`), calls
+its sections (:meth:`Report.profile_section`, :meth:`Report.kpi_headline`,
+...) or passes its own tables through :meth:`Report.table` and
+:meth:`Report.show`, and ends with :meth:`Report.finish`. Keeping this here,
+and not in each notebook, means the banner, provenance, edition marking and
+disclosure statement are the same in every report and are tested.
 """
 
 from __future__ import annotations
 
+import base64
 import html
+import io
 import json
 import os
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,18 +26,16 @@ import pandas as pd
 from cohort.cohortdata import CohortData
 from cohort.exceptions import CohortError
 from cohort.periods import latest_quarter
-from cohort.report.tables import compact_html
+from cohort.report.tables import Presented, present, render_html
 
 SYNTHETIC_BANNER = (
     "SYNTHETIC DATA: this report is built from fictional authorities and children made by "
     "cohort.synthetic for demonstration and testing. It describes no real person or place."
 )
 
-
 #: MIME type under which :meth:`Report.finish` leaves the public disclosure
 #: audit in the executed notebook, for the batch manifest to collect.
 AUDIT_MIME = "application/vnd.cohort.audit+json"
-
 
 class _HTML:
     """Minimal rich-display wrapper (avoids importing IPython in the library)."""
@@ -55,14 +58,18 @@ class _HTML:
 
         return re.sub(r"<[^>]+>", "", self.body)
 
+    def __add__(self, other: _HTML) -> _HTML:
+        return _HTML(self.body + other.body, self.data or other.data)
+
 
 class Report:
-    """Context of one report: data, authority, period, disclosure policy.
+    """Context of one report: data, authority, period, edition.
 
     Parameters
     ----------
     data : CohortData
-        The data (usually ``cohort.open_store(store, authorities=[authority])``).
+        The data (usually ``cohort.open_store(store, authorities=[authority])``;
+        see :meth:`open`).
     authority : str
         Authority code.
     quarter : str
@@ -76,8 +83,14 @@ class Report:
         anything that leaves the partnership); see
         ``cohort/data/disclosure_policies.yaml``.
     output_dir : str, optional
-        Where :meth:`finish` writes the Excel tables and the disclosure audit;
-        empty writes nothing.
+        Where :meth:`finish` writes the Excel board pack and the disclosure
+        audit; empty writes nothing. Units of tables shared by every report
+        of the quarter are read from the folder named by
+        ``$COHORT_SHARED_DIR`` when the batch has prepared them there.
+    store : path, optional
+        The store ``data`` came from: the tables shown for every authority
+        are computed from the whole store (see :mod:`cohort.report.protection`).
+        Without it, ``data`` itself must hold every authority.
 
     Examples
     --------
@@ -97,6 +110,7 @@ class Report:
         title: str,
         policy: str = "management",
         output_dir: str | os.PathLike | None = None,
+        store: str | os.PathLike | None = None,
     ):
         from cohort.disclosure import load_policy
         from cohort.periods import quarter as as_quarter
@@ -111,7 +125,49 @@ class Report:
         self.title = title
         self.policy = load_policy(policy)
         self.output_dir = Path(output_dir) if output_dir else None
+        self.store = Path(store) if store else None
         self.protected: dict[str, Any] = {}
+        self._sheets: list[Presented] = []
+        self._unit_cache: dict[str, dict[str, Any]] = {}
+
+    #: The store the data came from (None: the data hold every authority).
+    store: Path | None = None
+
+    @property
+    def sheets(self) -> list[Presented]:
+        """The tables shown, as presented, in order (they go to the Excel pack)."""
+        if "_sheets" not in self.__dict__:  # a subclass that sets up its own state
+            self._sheets = []
+        return self._sheets
+
+    @property
+    def _units(self) -> dict[str, dict[str, Any]]:
+        if "_unit_cache" not in self.__dict__:
+            self._unit_cache = {}
+        return self._unit_cache
+
+    @classmethod
+    def open(
+        cls,
+        store: str | os.PathLike | None,
+        authority: str,
+        quarter: str = "",
+        *,
+        title: str,
+        policy: str = "management",
+        output_dir: str | os.PathLike | None = None,
+    ) -> Report:
+        """The report of one authority, reading its data from a store.
+
+        ``store`` empty or ``None`` means :func:`cohort.store.default_store_path`.
+        """
+        from cohort.store import default_store_path, open_store
+
+        path = Path(store) if store else default_store_path()
+        data = open_store(path, authorities=[authority])
+        return cls(data, authority, quarter, title=title, policy=policy, output_dir=output_dir, store=path)
+
+    # ------------------------------------------------------------------ identity
 
     @property
     def fingerprint(self) -> str:
@@ -138,65 +194,233 @@ class Report:
     @property
     def authority_name(self) -> str:
         a = self.data.authorities
+        if "authority_name" not in a.columns:
+            return self.authority
         return str(a.loc[a["authority_code"] == self.authority, "authority_name"].iloc[0])
 
+    def authority_names(self) -> dict[str, str]:
+        """Names of the authorities in the store, by code."""
+        a = self._whole().authorities if self.store is not None else self.data.authorities
+        if "authority_name" not in a.columns:
+            return {}
+        return dict(zip(a["authority_code"].astype(str), a["authority_name"].astype(str), strict=True))
+
+    @property
+    def data_source(self) -> str:
+        """The data source in words (never a file path or a Python call)."""
+        meta = self.data.metadata
+        if self.data.synthetic:
+            return "synthetic demonstration data (fictional authorities and children)"
+        system = meta.get("system")
+        return f"{system} case-management records" if system else "the service's case-management records"
+
+    # ------------------------------------------------------------------ output pieces
+
     def header(self) -> _HTML:
-        """Title, period, data provenance and, for synthetic data, the banner."""
+        """Title, edition marking, period, data source and, for synthetic data, the banner."""
         from cohort import __version__
         from cohort.periods import quarter, quarter_end, quarter_start
 
         q = quarter(self.quarter)
         banner = f"<div class='cohort-banner'>{html.escape(SYNTHETIC_BANNER)}</div>" if self.data.synthetic else ""
-        banner = (f"<p class='cohort-edition cohort-edition-{html.escape(self.edition)}'>"
-                  f"{html.escape(self.marking)}</p>{banner}")
-        meta = self.data.metadata
+        edition = (f"<p class='cohort-edition cohort-edition-{html.escape(self.edition)}'>"
+                   f"{html.escape(self.marking)}</p>")
+        today = date.today()
         return _HTML(
-            f"<h1>{html.escape(self.title)}: {html.escape(self.authority_name)}</h1>{banner}"
-            f"<p><b>Period:</b> {html.escape(self.quarter)} ({quarter_start(q):%d %B %Y} to "
-            f"{quarter_end(q):%d %B %Y})</p>"
-            f"<p class='cohort-meta'>Data source: {html.escape(str(meta.get('source', 'unknown')))}. "
-            f"Data fingerprint {html.escape(self.fingerprint)}; cohort {html.escape(__version__)}. "
-            f"Tables are disclosure-controlled under the policy "
-            f"\"{html.escape(self.policy.name)}\" ({html.escape(self.policy.source)}).</p>"
+            f"<header class='cohort-header'>{edition}<h1>{html.escape(self.title)}: "
+            f"{html.escape(self.authority_name)}</h1>{banner}"
+            f"<p><strong>Period:</strong> {html.escape(self.quarter)} ({quarter_start(q):%-d %B %Y} to "
+            f"{quarter_end(q):%-d %B %Y})</p>"
+            f"<p class='cohort-meta'>Source: {html.escape(self.data_source)}. Produced on "
+            f"{today:%-d %B %Y} with cohort {html.escape(__version__)}; data fingerprint "
+            f"{html.escape(self.fingerprint)}.</p></header>"
         )
 
+    def register(self, protected: Any) -> Any:
+        """Remember a protected table for the audit and return it."""
+        self.protected[protected.name] = protected
+        return protected
+
     def table(self, table: pd.DataFrame, name: str, **kwargs: Any):
-        """Protect a table for publication and remember it for the audit and Excel.
+        """Protect a table under the report's policy and remember it for the audit and Excel.
 
         Keyword arguments go to :func:`cohort.disclosure.protect`; ``policy=``
         overrides the report's policy for this table (used only for tables
         that count no people, such as board attendance). Returns
         the protected result, which Jupyter displays as the published table.
+        A table that shares cells with another table must be protected with
+        it instead (:mod:`cohort.report.protection`).
         """
         from cohort.disclosure import protect
 
         if name in self.protected:
             raise CohortError(f"a table named {name!r} is already in this report")
         policy = kwargs.pop("policy", self.policy)
+        if self.edition == "management":
+            policy = self.policy
         result = protect(table, policy=policy, name=name, **kwargs)
         self.protected[name] = result
         return result
 
-    def show(self, table, caption: str | None = None) -> _HTML:
-        """Display a protected table (or a presentation DataFrame) compactly.
+    def show(self, table: Any, caption: str | None = None, **kwargs: Any) -> _HTML:
+        """Display a protected table (or a :class:`Presented` one) as an accessible table.
 
-        Columns that hold one value throughout (authority, quarter, interval
-        method, confidence level) move into the caption, the interval becomes
-        one ``95% CI`` column, and grouping labels lose their underscores.
-        Suppressed cells keep their ``[c]`` marker.
+        Columns that hold one value throughout (authority, interval method,
+        confidence level) move into a note, the interval becomes one column,
+        and codes become words. Suppressed cells keep their ``[c]`` marker.
+        The table also goes to the Excel pack, as shown.
         """
-        return _HTML(compact_html(table, caption))
+        p = table if isinstance(table, Presented) else present(table, caption, **kwargs)
+        if caption and isinstance(table, Presented):
+            p.caption = caption
+        self.sheets.append(p)
+        return _HTML(render_html(p))
+
+    def figure(self, fig: Any, alt: str, caption: str | None = None) -> _HTML:
+        """A matplotlib figure (or Axes) as an image with a text alternative.
+
+        The figure is drawn to PNG, closed (so Jupyter does not show it a
+        second time) and embedded with ``alt`` (a description made from the
+        data it shows) and an optional caption.
+        """
+        import matplotlib.pyplot as plt
+
+        figure = getattr(fig, "figure", fig)
+        buf = io.BytesIO()
+        figure.savefig(buf, format="png", dpi=110, metadata={"Software": None})
+        plt.close(figure)
+        src = base64.b64encode(buf.getvalue()).decode("ascii")
+        cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
+        return _HTML(f"<figure class='cohort-figure'><img src='data:image/png;base64,{src}' "
+                     f"alt=\"{html.escape(alt, quote=True)}\">{cap}</figure>")
+
+    def note(self, text: str) -> _HTML:
+        """A short paragraph (plain text)."""
+        return _HTML(f"<p class='cohort-note'>{html.escape(text)}</p>")
+
+    def available(self, *tables: str, whole_store: bool = False) -> _HTML | None:
+        """``None`` when the store holds rows in every table named, else the note to show.
+
+        For a store made from a service's extract that lacks tables a section
+        needs: the notebook shows the note ("This section cannot be produced
+        from this store: it holds no KPI records") and skips the section.
+        """
+        data = self._whole() if whole_store else self.data
+        missing = [t for t in tables if data[t].empty or (
+            "authority_code" in data[t].columns and not whole_store
+            and not data[t]["authority_code"].astype(str).eq(self.authority).any())]
+        if not missing:
+            return None
+        from cohort.report.requirements import TABLE_LABELS
+
+        words = " or ".join(TABLE_LABELS.get(t, t.replace("_", " ")) for t in missing)
+        return _HTML(f"<p class='cohort-unavailable'>This section cannot be produced from this store: "
+                     f"it holds no {html.escape(words)}{'' if whole_store else ' for this authority'}.</p>")
+
+    # ------------------------------------------------------------------ shared units
+
+    def _whole(self) -> CohortData:
+        if self.store is None:
+            return self.data
+        if "_whole" not in self._units:
+            from cohort.store import open_store
+
+            self._units["_whole"] = {"data": open_store(self.store)}
+        return self._units["_whole"]["data"]
+
+    def unit(self, name: str) -> dict[str, Any]:
+        """A protection unit of the report's quarter and edition (every authority's rows).
+
+        Read from the batch's prepared units when present, else computed from
+        the whole store (see :mod:`cohort.report.protection`).
+        """
+        if name not in self._units:
+            from cohort.report.units import shared
+
+            # a batch passes its prepared units (a private folder); a report run on its own
+            # computes them (identically) and keeps them nowhere
+            cache = os.environ.get("COHORT_SHARED_DIR") or None
+            data = None if self.store is not None else self.data
+            self._units[name] = shared(name, self.quarter, self.policy, data=data, store=self.store,
+                                       cache_dir=cache, fingerprint=self.fingerprint if self.store else "")
+        return self._units[name]
+
+    # ------------------------------------------------------------------ sections
+
+    def profile_section(self) -> _HTML:
+        """Children open during the quarter by characteristic: table and charts."""
+        from cohort.report.sections import profile_section
+
+        return profile_section(self)
+
+    def kpi_headline(self) -> _HTML:
+        """The KPI changes that matter this quarter, in words and numbers."""
+        from cohort.report.sections import kpi_section
+
+        return kpi_section(self, "headline")
+
+    def kpi_board(self) -> _HTML:
+        """The ten KPIs on one table (main measures), with change, last year, year to date, comparator."""
+        from cohort.report.sections import kpi_section
+
+        return kpi_section(self, "board")
+
+    def kpi_detail(self) -> _HTML:
+        """Every KPI sub-measure, one table per KPI."""
+        from cohort.report.sections import kpi_section
+
+        return kpi_section(self, "detail")
+
+    def fte_section(self) -> _HTML:
+        """First time entrants: the authority's rates over the last eight quarters, and the trend."""
+        from cohort.report.sections import rate_section
+
+        return rate_section(self, "fte")
+
+    def custody_section(self) -> _HTML:
+        """Custodial sentences per 1,000: the authority's rates and the trend."""
+        from cohort.report.sections import rate_section
+
+        return rate_section(self, "custody")
+
+    def reoffending_section(self) -> _HTML:
+        """Proven reoffending of 3-month cohorts: rate, frequency and the trend."""
+        from cohort.report.sections import reoffending_section
+
+        return reoffending_section(self)
+
+    def benchmark_section(self, measure: str) -> _HTML:
+        """``measure`` ("fte", "reoffending" or "custody") against every authority: table and funnel."""
+        from cohort.report.sections import benchmark_section
+
+        return benchmark_section(self, measure)
+
+    def victims_section(self, part: str) -> _HTML:
+        """Victims: ``part`` is "engagement", "reasons" or "profile"."""
+        from cohort.report.sections import victims_section
+
+        return victims_section(self, part)
+
+    # ------------------------------------------------------------------ audit and finish
 
     def audit(self) -> pd.DataFrame:
-        """Every disclosure check of every table in the report."""
+        """Every disclosure check of every table in the report (confidential: cell positions)."""
         frames = [p.audit for p in self.protected.values()]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
-    def summary(self) -> dict[str, Any]:
-        """The publishable disclosure summary: policy, tables, cells suppressed,
-        and the audit without cell positions (:meth:`Protected.public_audit`)."""
+    def public_audit(self) -> pd.DataFrame:
+        """The audit without cell positions or messages: safe to publish."""
         public = [p.public_audit() for p in self.protected.values()]
-        audit = pd.concat(public, ignore_index=True) if public else pd.DataFrame()
+        return pd.concat(public, ignore_index=True) if public else pd.DataFrame()
+
+    def summary(self) -> dict[str, Any]:
+        """The publishable disclosure summary: edition, policy, tables, cells suppressed,
+        small counts shown (management edition), and the public audit."""
+        audit = self.public_audit()
+        full = self.audit()
+        small = 0
+        if self.edition == "management" and len(full):
+            small = int(full.loc[full["check"] == "threshold", "n_affected"].sum())
         return {
             "title": self.title,
             "authority": self.authority,
@@ -208,12 +432,40 @@ class Report:
             "tables": len(self.protected),
             "table_names": list(self.protected),
             "cells_suppressed": int(sum(p.n_suppressed for p in self.protected.values())),
+            "small_counts_shown": small,
             "checks_failed": int((audit["status"] == "fail").sum()) if len(audit) else 0,
             "audit": json.loads(audit.to_json(orient="records")) if len(audit) else [],
         }
 
+    def statement(self, summary: dict[str, Any]) -> str:
+        """The closing statement in plain English (HTML)."""
+        n, small, failed = summary["cells_suppressed"], summary["small_counts_shown"], summary["checks_failed"]
+        if self.edition == "management":
+            body = (
+                "<p>This is the <strong>management information</strong> edition, for the youth justice "
+                "partnership board and its agencies. Every figure is shown, "
+                f"including {small:,} count{'s' if small != 1 else ''} below {self.policy.threshold}. Do not "
+                "publish it or share it outside the partnership: use the publication edition for that.</p>")
+        else:
+            cmp = "below" if self.policy.unsafe_if == "below" else "at or below"
+            body = (
+                "<p>This is the <strong>publication</strong> edition. Counts "
+                f"{cmp} {self.policy.threshold}, and any other figure that would let a reader work one out "
+                "(from totals, from other tables in this report, or from the reports of other authorities), "
+                f"are not shown and read [c]. Percentages and rates are not shown when their count is below "
+                f"{self.policy.rate_min_numerator} or their base below {self.policy.rate_min_denominator}. "
+                f"{n:,} figure{'s are' if n != 1 else ' is'} suppressed in this report's "
+                f"{summary['tables']} tables; charts are drawn from the protected tables. "
+                f"{'Every disclosure check passed.' if not failed else f'{failed} disclosure checks remain open: do not publish.'}"
+                "</p><p>The rules follow the common practice of local authorities' published tables, with "
+                "secondary suppression as in the Ministry of Justice's suppression method and a check, by "
+                "linear programming, that no hidden count can be narrowed to fewer than "
+                f"{self.policy.threshold} possible values from everything published.</p>")
+        return ("<section class='cohort-disclosure'><h2>How the figures are protected</h2>" + body +
+                "<p>No child's name, identifier or date of birth appears in this report.</p></section>")
+
     def finish(self) -> _HTML:
-        """The closing disclosure statement; writes the audit and Excel tables.
+        """The closing disclosure statement; writes the Excel board pack and the public audit.
 
         The returned display also carries :meth:`summary` under
         :data:`AUDIT_MIME`, which :func:`cohort.report.batch.run` copies into the
@@ -228,13 +480,4 @@ class Report:
             summary["workbook"] = str(workbook.resolve())
             (self.output_dir / f"{self.file_stem}.audit.json").write_text(
                 json.dumps(summary, indent=1), encoding="utf-8")
-        return _HTML(
-            "<div class='cohort-disclosure'><h2>Disclosure control</h2>"
-            f"<p>All {summary['tables']} tables in this report were checked under the policy "
-            f"\"{html.escape(self.policy.name)}\" ({html.escape(self.policy.source)}). "
-            f"{summary['cells_suppressed']} cell(s) were suppressed and are shown as [c]; rates and "
-            f"percentages whose numerator is suppressed are hidden too; figures are drawn from the "
-            f"protected tables. {summary['checks_failed']} check(s) remain open after mitigation.</p>"
-            "<p>No child's name, identifier or date of birth appears in this report.</p></div>",
-            data=summary,
-        )
+        return _HTML(self.statement(summary), data=summary)

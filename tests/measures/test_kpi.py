@@ -894,3 +894,31 @@ def test_specs_table():
     assert set(s["status"]) <= {"V", "M", "P"}
     assert s["description"].str.len().gt(0).all()
     assert quarter("2023/24 Q1") == pd.Period("2024Q1", freq="Q-MAR")
+
+
+def test_kpis_year_to_date_counts_the_year_so_far():
+    """``through=``: the year to date. Child a's interventions end in May (Q1, record
+    Unsuitable) and November (Q3, record Suitable); child b's in August (Q2, Suitable).
+    By hand: to Q1, a is counted once, Unsuitable (1 of 1); to Q2, a (Unsuitable) and b
+    (Suitable) give 1 Suitable of 2; the whole year describes a by the November record:
+    2 Suitable of 2. The comparison spans the same months of the previous year (empty)."""
+    iv = pd.DataFrame({"intervention_id": ["i1", "i2", "i3"], "child_id": ["a", "a", "b"],
+                       "authority_code": "X01", "programme": "Referral order", "status": "Completed",
+                       "start_date": pd.Timestamp("2023-03-01"),
+                       "end_date": pd.to_datetime(["2023-05-31", "2023-11-30", "2023-08-15"])})
+    rec = iv[["intervention_id", "child_id", "authority_code"]].assign(
+        record_date=iv["end_date"], accommodation=["Unsuitable", "Suitable", "Suitable"], ete_type="Mainstream",
+        school_age=True, sen_level="EHCP", mh_need=False, sm_need=False, early_help=False,
+        child_in_need=False, child_protection=False, cared_for=False)
+    data = CohortData({"interventions": iv, "kpi_records": rec})
+
+    def suitable(**kw):
+        t = kpis_year(data, "X01", "2023/24", **kw)
+        row = t[(t["kpi"] == "accommodation") & (t["category"] == "Suitable")].iloc[0]
+        return int(row["numerator"]), int(row["denominator"])
+
+    assert suitable(through="2023/24 Q1") == (0, 1)
+    assert suitable(through="2023/24 Q2") == (1, 2)
+    assert suitable(through="2023/24 Q4") == suitable() == (2, 2)
+    with pytest.raises(ValueError, match="not a quarter of the financial year"):
+        kpis_year(data, "X01", "2023/24", through="2024/25 Q1")

@@ -81,6 +81,12 @@ class MeasureSpec:
         Label of the total category (``flags``, ``rate_by``, ``count_by``).
     description : str
         Numerator / denominator in words, shown by :func:`kpi_specs`.
+    better : tuple of (category, "higher" or "lower")
+        Which way is better for children, per category (``"*"`` for every
+        category): a rise in suitable accommodation is better, a rise in
+        unsuitable accommodation worse. Categories not listed are neutral
+        (e.g. the share of school-age children). Reports colour the change
+        arrow by it.
     """
 
     measure: str
@@ -91,6 +97,19 @@ class MeasureSpec:
     within: str | None = None
     total: str | None = None
     description: str = ""
+    better: tuple[tuple[str, str], ...] = ()
+
+    def direction(self, category: str) -> str:
+        """``"higher"``, ``"lower"`` or ``""`` (neutral): which way is better for ``category``.
+
+        Examples
+        --------
+        >>> m = YJB_2023.kpis[0].measures[0]
+        >>> m.direction("Suitable"), m.direction("Unsuitable")
+        ('higher', 'lower')
+        """
+        found = dict(self.better)
+        return found.get(category, found.get("*", ""))
 
     def __post_init__(self) -> None:
         _check_choice("kind", self.kind, get_args(MeasureKind))
@@ -103,6 +122,9 @@ class MeasureSpec:
             )
         if self.kind in ("flags", "cascade") and len(self.columns) != len(self.categories):
             raise ValueError(f"{self.measure!r}: one category label per column is needed")
+        bad = [d for _, d in self.better if d not in ("higher", "lower")]
+        if bad:
+            raise ValueError(f"{self.measure!r}: better directions must be 'higher' or 'lower', got {bad}")
 
 
 @dataclass(frozen=True)
@@ -191,17 +213,25 @@ class KpiDefinitions:
             raise ValueError(f"sv_min_gravity must be a gravity score 1-8; got {self.sv_min_gravity!r}")
 
 
+_SUITABLE = (("Suitable", "higher"), ("Unsuitable", "lower"))
+_HOURS = (("25 Hours and Over", "higher"), ("Under 25 Hours", "lower"))
+
+
 def _ete_measures(subgroup: Subgroup, types: str) -> tuple[MeasureSpec, ...]:
     who = {"all": "records", "school_age": "school-age records", "post_16": "post-16 records"}[subgroup]
     return (
         MeasureSpec("suitability", "categorical", ("ete_suitability",), ("Suitable", "Unsuitable"),
-                    subgroup, description=f"suitable / {who} with ete_suitable answered"),
+                    subgroup, description=f"suitable / {who} with ete_suitable answered",
+                    better=_SUITABLE),
         MeasureSpec("ete_type", "categorical", ("ete_type",), types, subgroup,
-                    description=f"each ETE type / {who} whose type is one of the listed types"),
+                    description=f"each ETE type / {who} whose type is one of the listed types",
+                    better=(("Not in ETE", "lower"),)),
         MeasureSpec("hours_offered", "categorical", ("hours_offered_band",), "hours", subgroup,
-                    description=f"weekly hours offered in each band / {who} with hours offered"),
+                    description=f"weekly hours offered in each band / {who} with hours offered",
+                    better=_HOURS),
         MeasureSpec("hours_attended", "categorical", ("hours_attended_band",), "hours", subgroup,
-                    description=f"weekly hours attended in each band / {who} with hours attended"),
+                    description=f"weekly hours attended in each band / {who} with hours attended",
+                    better=_HOURS),
     )
 
 
@@ -212,7 +242,8 @@ def _need_cascade(prefix: str) -> tuple[MeasureSpec, ...]:
         MeasureSpec("cascade", "cascade",
                     (f"{prefix}_need", f"{prefix}_offered", f"{prefix}_attending"),
                     ("need_identified", "offered", "attending"),
-                    description="need -> offered (of need) -> attending (of offered)"),
+                    description="need -> offered (of need) -> attending (of offered)",
+                    better=(("offered", "higher"), ("attending", "higher"))),
     )
 
 
@@ -232,7 +263,8 @@ YJB_2023 = KpiDefinitions(
             "end of intervention", "V",
             (MeasureSpec("suitability", "categorical", ("accommodation",),
                          "codelist:accommodation",
-                         description="each suitability / records with accommodation answered"),),
+                         description="each suitability / records with accommodation answered",
+                         better=(*_SUITABLE, ("Unknown", "lower"))),),
         ),
         KpiSpec(
             "ete", "kpi_records", "children in suitable education, training or employment",
@@ -251,12 +283,14 @@ YJB_2023 = KpiDefinitions(
              MeasureSpec("formal_plan", "cascade", ("send_identified", "send_plan"),
                          ("identified_need", "plan_in_place"),
                          description="identified need (SEN Support or EHCP) / records; "
-                                     "plan in place / identified need"),
+                                     "plan in place / identified need",
+                         better=(("plan_in_place", "higher"),)),
              MeasureSpec("semh_need", "categorical", ("semh_answer",), ("Yes", "No"),
                          description="SEMH need / records with semh_need answered"),
              MeasureSpec("ete_suitability", "categorical", ("ete_suitability",),
                          ("Suitable", "Unsuitable"), within="send_identified",
-                         description="in suitable ETE / identified need with ete_suitable answered")),
+                         description="in suitable ETE / identified need with ete_suitable answered",
+                         better=_SUITABLE)),
         ),
         KpiSpec(
             "mental_health", "kpi_records",
@@ -275,10 +309,12 @@ YJB_2023 = KpiDefinitions(
             (MeasureSpec("outcome", "categorical", ("oocd_outcome",),
                          ("Completed", "Not completed", "Ongoing"),
                          description="each outcome / OOCD interventions (ongoing: open at "
-                                     "the period's end, basis 'open' only)"),
+                                     "the period's end, basis 'open' only)",
+                         better=(("Completed", "higher"), ("Not completed", "lower"))),
              MeasureSpec("completion_by_type", "rate_by", ("oocd_completed", "programme"),
                          "codelist:programme:oocd=True",
-                         description="completed / OOCD interventions of each type")),
+                         description="completed / OOCD interventions of each type",
+                         better=(("*", "higher"),))),
         ),
         KpiSpec(
             "wider_services", "kpi_records",
@@ -297,7 +333,8 @@ YJB_2023 = KpiDefinitions(
             "board meetings held in the period, per agency", "meeting date in the period", "M",
             (MeasureSpec("attendance", "rate_by", ("attended", "agency"), "codelist:agency",
                          total="All agencies",
-                         description="meetings attended / meetings, per agency and overall"),),
+                         description="meetings attended / meetings, per agency and overall",
+                         better=(("*", "higher"),)),),
         ),
         KpiSpec(
             "serious_violence", "offences",
@@ -308,7 +345,8 @@ YJB_2023 = KpiDefinitions(
             (MeasureSpec("children_by_offence_group", "count_by", ("child_id", "offence_group"),
                          "codelist:offence_group:serious_violence=True", total="Total",
                          description="distinct children per offence group; Total counts each "
-                                     "child once"),),
+                                     "child once",
+                         better=(("*", "lower"),)),),
         ),
         KpiSpec(
             "victims", "victims", "victims engaging with restorative justice (accepting it)",
@@ -317,13 +355,16 @@ YJB_2023 = KpiDefinitions(
                          ("consented_contact", "contacted", "offered_rj", "accepted_rj"),
                          ("consented_contact", "contacted", "offered_rj", "accepted_rj"),
                          description="consented / victims; contacted / consented; offered RJ / "
-                                     "contacted; accepted RJ / offered"),
+                                     "contacted; accepted RJ / offered",
+                         better=(("*", "higher"),)),
              MeasureSpec("engagement", "cascade", ("rj_accepted_chain",), ("accepted_rj",),
                          within="consented_contact",
-                         description="accepted RJ (after contact and offer) / consented"),
+                         description="accepted RJ (after contact and offer) / consented",
+                         better=(("*", "higher"),)),
              MeasureSpec("support", "cascade", ("support_provided",), ("support_provided",),
                          within="support_requested",
-                         description="support provided / support requested")),
+                         description="support provided / support requested",
+                         better=(("*", "higher"),))),
         ),
     ),
 )

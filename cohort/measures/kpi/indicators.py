@@ -158,6 +158,7 @@ def kpis_year(
     level: float = 0.95,
     *,
     definitions: str | KpiDefinitions = "yjb_2023",
+    through: QuarterLike | None = None,
 ) -> pd.DataFrame:
     """The ten KPIs for a whole financial year, counting distinct children.
 
@@ -184,12 +185,17 @@ def kpis_year(
     level : float, default 0.95
         Confidence level.
     definitions : str or KpiDefinitions, default "yjb_2023"
+    through : str or pandas.Period, optional
+        Count the year to date: from the year's first day to the last day of
+        this quarter of the year (the comparison is the same span of the
+        previous year). Default: the whole year.
 
     Returns
     -------
     pandas.DataFrame
         As :func:`kpis`, with ``financial_year`` in place of ``quarter``;
-        the comparison columns refer to the previous financial year.
+        the comparison columns refer to the previous financial year (to the
+        same quarter, with ``through``).
 
     Notes
     -----
@@ -223,8 +229,14 @@ def kpis_year(
     _check_choice("basis", basis, get_args(Basis))
     defs = _definitions(definitions)
     start, end = financial_year_bounds(financial_year)
+    spans = [(start, end), financial_year_bounds(start - pd.Timedelta(days=1))]
+    if through is not None:
+        _, _, last = quarter_window(through)
+        if not start <= last <= end:
+            raise ValueError(f"through={through!r} is not a quarter of the financial year {financial_year!r}")
+        spans = [(start, last), (spans[1][0], last - pd.DateOffset(years=1))]
     tables = []
-    for s, e in ((start, end), financial_year_bounds(start - pd.Timedelta(days=1))):
+    for s, e in spans:
         frames = _frames(data, authority, s, e, basis, defs, True, warn=s == start)
         tables.append(_evaluate_all(frames, defs, level))
     table = _with_change(tables[0], tables[1], KEY_COLUMNS, level)
