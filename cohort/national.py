@@ -1,8 +1,10 @@
-"""Shared national tables: every authority's FTE, reoffending and custody, computed once.
+"""Shared national tables: every authority's FTE, reoffending, custody and
+disproportionality models, computed once.
 
 Each authority's report sets its figures beside every other authority's (trend
-lines in grey, funnel plots, the pooled rate), so a batch of reports for 150
-authorities would compute the same all-authority tables 150 times. Instead the
+lines in grey, funnel plots, the pooled rate, a custody model fitted on every
+authority), so a batch of reports for 150 authorities would compute the same
+all-authority tables 150 times. Instead the
 batch computes them once with :func:`national_tables` (``cache=`` a folder),
 and each report reads them back; a report run on its own computes them itself.
 Either way a report asks for a table as it would ask the measure, e.g.
@@ -35,6 +37,7 @@ import pyarrow.parquet as pq
 from cohort.cohortdata import CohortData
 from cohort.exceptions import CohortError
 from cohort.measures.custody import custody
+from cohort.measures.disproportionality import adjusted_disparity, disproportionality
 from cohort.measures.fte import _as_tuple, _period_frame, fte
 from cohort.measures.reoffending import _cohort_periods, reoffending
 from cohort.store.format import _cast, _column_spec, _package_version, store_info
@@ -46,7 +49,10 @@ _MEASURES: dict[str, Callable[..., pd.DataFrame]] = {
     "fte": fte,
     "reoffending": reoffending,
     "custody": custody,
+    "disproportionality": disproportionality,
+    "adjusted_disparity": adjusted_disparity,
 }
+_SLICEABLE = ("fte", "reoffending", "custody")
 _SIGNATURES = {name: inspect.signature(f) for name, f in _MEASURES.items()}
 
 #: The shared tables: name -> (measure, arguments). Each is the measure for
@@ -74,9 +80,43 @@ def _arguments(measure: str, kwargs: Mapping[str, Any]) -> dict[str, Any]:
     bound.apply_defaults()
     args = dict(bound.arguments)
     args.pop("data")
-    if "by" in args:
+    if "by" in args and measure in _SLICEABLE:
         args["by"] = _as_tuple(args["by"])
     return args
+
+
+def _call_key(measure: str, args: Mapping[str, Any]) -> str:
+    text = json.dumps([measure, args], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def _to_parquet(df: pd.DataFrame, path: Path, meta: dict[str, Any]) -> None:
+    """Write ``df`` with its columns' dtypes (and ``meta``) in the file, atomically."""
+    meta = {**meta, "rows": len(df), "columns": [_column_spec(c, df[c]) for c in df.columns]}
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}),
+                                           b"cohort": json.dumps(meta, default=str).encode()})
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        pq.write_table(table, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _from_parquet(path: Path) -> pd.DataFrame:
+    """A table written by :func:`_to_parquet`, with its dtypes."""
+    try:
+        table = pq.read_table(path)
+        meta = json.loads(table.schema.metadata[b"cohort"])
+    except (OSError, pa.ArrowException, KeyError, ValueError) as err:
+        raise CohortError(f"Shared table {path} cannot be read: {err}") from err
+    if table.num_rows != meta["rows"]:
+        raise CohortError(f"Shared table {path} has {table.num_rows} rows, not {meta['rows']}.")
+    df = table.to_pandas()
+    return pd.DataFrame({c["name"]: _cast(df[c["name"]], c) for c in meta["columns"]})
 
 
 def _code_digest() -> str:
@@ -111,16 +151,21 @@ class NationalTables:
     """The all-authority tables of one store, computed once or read from a cache.
 
     Made by :func:`national_tables`. Ask for a table as you would ask the
-    measure: :meth:`fte`, :meth:`reoffending` and :meth:`custody` take the
+    measure: :meth:`fte`, :meth:`reoffending`, :meth:`custody`,
+    :meth:`disproportionality` and :meth:`adjusted_disparity` take the
     measure's arguments (without ``data``) and return what the measure
-    returns on the whole store. A call whose arguments are those of a
-    shared table (see :data:`NATIONAL_TABLES`) except for ``start`` and
-    ``end`` is answered from it: the whole table, or the rows of the
-    periods asked for (cohorts and periods are computed independently of
-    one another, so these rows are the ones the measure gives for that
-    range); pooled reoffending is answered only for its whole span, since
-    a pool cut by ``start`` or ``end`` holds fewer quarters. Any other call
-    is computed from the store.
+    returns on the whole store.
+
+    A call whose arguments are those of a shared table (see
+    :data:`NATIONAL_TABLES`) except for ``start`` and ``end`` is answered
+    from it: the whole table, or the rows of the periods asked for (cohorts
+    and periods are computed independently of one another, so these rows
+    are the ones the measure gives for that range); pooled reoffending is
+    answered only for its whole span, since a pool cut by ``start`` or
+    ``end`` holds fewer quarters. Any other call is computed from the store
+    once: kept in memory, and, with a cache folder, written there for every
+    later report of the batch (``calls/<measure>-<arguments digest>.parquet``).
+    Warnings a computation gives are not repeated when its table is read.
 
     Attributes
     ----------
@@ -138,6 +183,7 @@ class NationalTables:
         self.names = list(names)
         self.folder = folder
         self._tables: dict[str, pd.DataFrame] = dict(tables or {})
+        self._calls: dict[str, pd.DataFrame] = {}
 
     @property
     def data(self) -> CohortData:
@@ -160,18 +206,12 @@ class NationalTables:
 
     def _read(self, name: str) -> pd.DataFrame:
         assert self.folder is not None
-        index = json.loads((self.folder / _INDEX).read_text(encoding="utf-8"))
-        spec = index["tables"][name]
-        try:
-            df = pq.read_table(self.folder / spec["file"]).to_pandas()
-        except (OSError, pa.ArrowException) as err:
-            raise CohortError(f"Shared table {self.folder / spec['file']} cannot be read: {err}") from err
-        if len(df) != spec["rows"]:
-            raise CohortError(f"Shared table {self.folder / spec['file']} has {len(df)} rows, not {spec['rows']}.")
-        return pd.DataFrame({c["name"]: _cast(df[c["name"]], c) for c in spec["columns"]})
+        return _from_parquet(self.folder / f"{name}.parquet")
 
-    def _answer(self, measure: str, kwargs: dict[str, Any]) -> pd.DataFrame:
-        args = _arguments(measure, kwargs)
+    def _sliced(self, measure: str, args: dict[str, Any]) -> pd.DataFrame | None:
+        """The call answered from a shared table, or None."""
+        if measure not in _SLICEABLE:
+            return None
         for name in self.names:
             shared_measure, shared_kwargs = NATIONAL_TABLES[name]
             if shared_measure != measure:
@@ -181,15 +221,32 @@ class NationalTables:
                     {k: v for k, v in shared.items() if k not in ("start", "end")}:
                 continue
             if args["start"] is None and args["end"] is None:
-                return self[name].copy()
+                return self[name]
             labels = None if args.get("pooled") else _periods(measure, args)
             if labels is None:
-                break
+                return None
             table = self[name]
-            if not set(labels) <= set(table["period"].astype(str)):
-                break  # periods outside the data's span: the measure fills them in
-            return table[table["period"].astype(str).isin(labels)].reset_index(drop=True)
-        return _MEASURES[measure](self.data, **kwargs)
+            period = table["period"].astype(str)
+            if not set(labels) <= set(period):
+                return None  # periods outside the data's span: the measure fills them in
+            return table[period.isin(labels)].reset_index(drop=True)
+        return None
+
+    def _answer(self, measure: str, kwargs: dict[str, Any]) -> pd.DataFrame:
+        args = _arguments(measure, kwargs)
+        key = _call_key(measure, args)
+        if key not in self._calls:
+            table = self._sliced(measure, args)
+            path = self.folder / "calls" / f"{measure}-{key}.parquet" if self.folder is not None else None
+            if table is None and path is not None and path.is_file():
+                table = _from_parquet(path)
+            if table is None:
+                table = _MEASURES[measure](self.data, **kwargs)
+                if path is not None:
+                    path.parent.mkdir(exist_ok=True)
+                    _to_parquet(table, path, {"measure": measure, "arguments": args})
+            self._calls[key] = table
+        return self._calls[key].copy()
 
     def fte(self, **kwargs: Any) -> pd.DataFrame:
         """:func:`cohort.fte` on the whole store (arguments as there, without ``data``)."""
@@ -203,46 +260,62 @@ class NationalTables:
         """:func:`cohort.custody` on the whole store (arguments as there, without ``data``)."""
         return self._answer("custody", kwargs)
 
+    def disproportionality(self, **kwargs: Any) -> pd.DataFrame:
+        """:func:`cohort.disproportionality` on the whole store (arguments as there)."""
+        return self._answer("disproportionality", kwargs)
+
+    def adjusted_disparity(self, **kwargs: Any) -> pd.DataFrame:
+        """:func:`cohort.adjusted_disparity` on the whole store (arguments as there): the
+        all-authority models, fitted once per batch rather than once per report."""
+        return self._answer("adjusted_disparity", kwargs)
+
     def __repr__(self) -> str:
         where = f"cached in {self.folder}" if self.folder is not None else "computed on use"
         return f"<NationalTables {self.key}: {', '.join(self.names)}; {where}>"
 
 
-def _write(folder: Path, key: str, fingerprint: str, tables: Mapping[str, pd.DataFrame]) -> None:
-    """Write the tables into ``folder`` atomically (a reader sees all of them or none)."""
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
+def _index(folder: Path) -> dict[str, Any]:
     try:
-        index: dict[str, Any] = {
-            "format": _FORMAT, "key": key, "fingerprint": fingerprint,
-            "package_version": _package_version(),
-            "created": datetime.now(UTC).isoformat(timespec="seconds"), "tables": {},
-        }
+        index = json.loads((folder / _INDEX).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+    return index if index.get("format") == _FORMAT else {}
+
+
+def _write(folder: Path, key: str, fingerprint: str, tables: Mapping[str, pd.DataFrame]) -> None:
+    """Add the tables to ``folder``: a new folder appears whole (renamed into place); in an
+    existing one each file, then the index listing it, is replaced atomically."""
+    index = _index(folder) or {
+        "format": _FORMAT, "key": key, "fingerprint": fingerprint, "package_version": _package_version(),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"), "tables": {},
+    }
+    fresh = not folder.is_dir()
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    target = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent)) if fresh else folder
+    try:
         for name, df in tables.items():
             measure, kwargs = NATIONAL_TABLES[name]
-            pq.write_table(pa.Table.from_pandas(df, preserve_index=False), tmp / f"{name}.parquet")
-            index["tables"][name] = {
-                "measure": measure, "arguments": kwargs, "file": f"{name}.parquet", "rows": len(df),
-                "columns": [_column_spec(c, df[c]) for c in df.columns],
-            }
-        (tmp / _INDEX).write_text(json.dumps(index, indent=2, default=str) + "\n", encoding="utf-8")
-        try:
-            os.rename(tmp, folder)
-        except OSError:  # another process wrote the same tables first: keep theirs
-            if not (folder / _INDEX).is_file():
-                raise
-            shutil.rmtree(tmp, ignore_errors=True)
+            _to_parquet(df, target / f"{name}.parquet", {"measure": measure, "arguments": kwargs})
+            index["tables"][name] = {"measure": measure, "arguments": kwargs, "rows": len(df)}
+        fd, tmp = tempfile.mkstemp(dir=target, prefix=f".{_INDEX}.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(index, indent=2, default=str) + "\n")
+        os.replace(tmp, target / _INDEX)
+        if fresh:
+            try:
+                os.rename(target, folder)
+            except OSError:  # another process wrote these tables first: keep theirs
+                if not (folder / _INDEX).is_file():
+                    raise
+                shutil.rmtree(target, ignore_errors=True)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if fresh:
+            shutil.rmtree(target, ignore_errors=True)
         raise
     # tables of other keys (an older store, another version) are stale: remove them
     for other in folder.parent.iterdir():
-        if other != folder and other.is_dir() and (other / _INDEX).is_file():
-            try:
-                if json.loads((other / _INDEX).read_text(encoding="utf-8")).get("format") == _FORMAT:
-                    shutil.rmtree(other, ignore_errors=True)
-            except (OSError, json.JSONDecodeError):
-                continue
+        if other != folder and other.is_dir() and _index(other):
+            shutil.rmtree(other, ignore_errors=True)
 
 
 def national_tables(
@@ -251,7 +324,8 @@ def national_tables(
     *,
     tables: Iterable[str] | None = None,
 ) -> NationalTables:
-    """The all-authority FTE, reoffending and custody tables of a store, computed once.
+    """The all-authority tables of a store (FTE, reoffending, custody, disproportionality),
+    computed once.
 
     Parameters
     ----------
@@ -271,11 +345,14 @@ def national_tables(
     -------
     NationalTables
         Tables by name (``shared["fte_rolling_12m"]``) and the measure calls
-        :meth:`~NationalTables.fte`, :meth:`~NationalTables.reoffending`
-        and :meth:`~NationalTables.custody`, each returning exactly what
-        ``cohort.fte(data, ...)`` etc. return on the whole store: the
+        :meth:`~NationalTables.fte`, :meth:`~NationalTables.reoffending`,
+        :meth:`~NationalTables.custody`,
+        :meth:`~NationalTables.disproportionality` and
+        :meth:`~NationalTables.adjusted_disparity`, each returning exactly
+        what ``cohort.fte(data, ...)`` etc. return on the whole store: the
         measures' tidy columns (see :func:`cohort.fte`,
-        :func:`cohort.reoffending`, :func:`cohort.custody`).
+        :func:`cohort.reoffending`, :func:`cohort.custody`,
+        :func:`cohort.disproportionality`, :func:`cohort.adjusted_disparity`).
 
     Raises
     ------
@@ -294,7 +371,10 @@ def national_tables(
     for that range: periods and cohorts are counted independently, the
     authorities are those of the store, and ``as_of`` (reoffending) is the
     store's latest outcome date whatever the range. The tests check this
-    against the measures for every range a report uses.
+    against the measures for every range a report uses. Other calls (another
+    breakdown, a disproportionality model of every authority) are computed
+    on first use and, with a cache folder, kept there for the batch's other
+    reports.
 
     The cache key is ``<data fingerprint>-<package version>-<code digest>``
     (the digest covers the measures, statistics, populations, periods and
@@ -335,18 +415,9 @@ def national_tables(
         return shared
     root = Path(f"{store}.national") if cache is True else Path(cache)
     folder = root / key
-    have: dict[str, Any] = {}
-    if (folder / _INDEX).is_file():
-        try:
-            have = json.loads((folder / _INDEX).read_text(encoding="utf-8")).get("tables", {})
-        except (OSError, json.JSONDecodeError):
-            have = {}
+    have = _index(folder).get("tables", {})
     if set(names) <= set(have):
         return NationalTables(shared._data, key, names, folder)
-    computed = {name: shared[name] for name in names}
-    if have:  # tables of this key written before for another choice of tables: keep them too
-        old = NationalTables(shared._data, key, list(have), folder)
-        computed = {**{n: old[n] for n in have if n not in computed}, **computed}
-        shutil.rmtree(folder, ignore_errors=True)
+    computed = {name: shared[name] for name in names if name not in have}
     _write(folder, key, fingerprint, computed)
-    return NationalTables(shared.data, key, names, folder, {n: computed[n] for n in names})
+    return NationalTables(shared.data, key, names, folder, computed)

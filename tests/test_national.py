@@ -199,3 +199,35 @@ def test_rate_notes_when_a_population_is_missing_or_cannot_serve():
     custody = cohort.custody(data, period="rolling_12m").set_index(["authority_code", "period"])
     assert custody.loc[("X03", "12 months to 2022/23 Q1"), ["numerator", "note"]].tolist() == [
         1.0, "no mid-2021 population for this cell"]
+
+
+def test_other_all_authority_calls_are_computed_once_and_kept(store, tmp_path, monkeypatch):
+    """A disproportionality call (and any call not answered by a shared table) is
+    computed once, then read back by the batch's other reports."""
+    import warnings
+
+    opened = cohort.open_store(store)
+    kwargs = {"outcome": "court", "blocks": [["age", "sex"]], "period": ("2023/24 Q1", "2024/25 Q4"),
+              "profile": False}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = cohort.adjusted_disparity(opened, **kwargs)
+        rri = cohort.disproportionality(opened, period=("2023/24 Q1", "2024/25 Q4"))
+        first = cohort.national_tables(store, cache=tmp_path / "s", tables=["fte_rolling_12m"])
+        assert_frame_equal(first.adjusted_disparity(**kwargs), want, check_exact=True)
+        assert_frame_equal(first.disproportionality(period=("2023/24 Q1", "2024/25 Q4")), rri, check_exact=True)
+    assert len(list((first.folder / "calls").glob("*.parquet"))) == 2
+
+    def refuse(*args, **kw):
+        raise AssertionError("computed again")
+
+    with monkeypatch.context() as m:
+        for measure in national._MEASURES:
+            m.setitem(national._MEASURES, measure, refuse)
+        later = cohort.national_tables(store, cache=tmp_path / "s", tables=["fte_rolling_12m"])
+        got = later.adjusted_disparity(**{**kwargs, "blocks": (("age", "sex"),)})  # the same call
+        assert_frame_equal(got, want, check_exact=True)
+        assert_frame_equal(later.disproportionality(period=("2023/24 Q1", "2024/25 Q4")), rri, check_exact=True)
+    # tables added to the folder later keep the calls already there
+    cohort.national_tables(store, cache=tmp_path / "s", tables=["custody_rolling_12m"])
+    assert len(list((first.folder / "calls").glob("*.parquet"))) == 2
