@@ -87,6 +87,22 @@ class CohortData:
         df = self.tables.get(name, pd.DataFrame())
         return df[[c for c in dict.fromkeys(columns) if c in df.columns]]
 
+    def rows(self, name: str) -> int:
+        """Rows of table ``name`` (0 when absent); from a store's manifest without
+        reading the table, so ``data.rows("offences") == 0`` is the cheap emptiness test.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> d = CohortData({"children": pd.DataFrame({"child_id": ["a", "b"]})})
+        >>> d.rows("children"), d.rows("offences")
+        (2, 0)
+        """
+        if name not in self.tables:
+            return 0
+        counted = getattr(self.tables, "rows", None)
+        return int(counted(name)) if counted is not None else len(self.tables[name])
+
     def prefetch(self, columns: Mapping[str, Iterable[str] | None]) -> None:
         """Read these columns of these tables (None: every column) now, side by side,
         from a store opened with :func:`cohort.open_store` (nothing to do for data in

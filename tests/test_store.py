@@ -512,3 +512,11 @@ def test_prefetch_reads_tables_side_by_side_then_select_reads_nothing(store, dat
     assert_frame_equal(back.children, data.children)
     assert_frame_equal(back.select("population", ["population"]), data.population[["population"]])
     CohortData({"children": data.children}).prefetch({"children": None})  # in memory: nothing to do
+
+
+def test_row_counts_without_reading(store, data, monkeypatch):
+    back = open_store(store, authorities=["X02"])
+    monkeypatch.setattr(store_reading, "_scan", None)  # any file read would fail
+    assert back.rows("children") == int((data.children["authority_code"] == "X02").sum())
+    assert back.rows("victims") == 0 and back.rows("no_such_table") == 0
+    assert back.rows("board_attendance") == len(data.board_attendance)
