@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,18 +102,6 @@ class CohortData:
             return 0
         counted = getattr(self.tables, "rows", None)
         return int(counted(name)) if counted is not None else len(self.tables[name])
-
-    def prefetch(self, columns: Mapping[str, Iterable[str] | None]) -> None:
-        """Read these columns of these tables (None: every column) now, side by side,
-        from a store opened with :func:`cohort.open_store` (nothing to do for data in
-        memory).
-
-        Measures that need several tables call this first: the files of
-        the tables are read at once, then :meth:`select` finds the columns.
-        """
-        prefetch = getattr(self.tables, "prefetch", None)
-        if prefetch is not None:
-            prefetch(columns)
 
     @property
     def synthetic(self) -> bool:

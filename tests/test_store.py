@@ -502,18 +502,6 @@ def test_authority_codes_from_the_manifest_after_a_refresh(tmp_path, monkeypatch
         "E2", "E1", "E1", "E1"]
 
 
-def test_prefetch_reads_tables_side_by_side_then_select_reads_nothing(store, data, monkeypatch):
-    back = open_store(store)
-    back.prefetch({"offences": ["child_id", "outcome"], "children": None, "no_such_table": ["x"],
-                   "population": ["population", "nope"]})
-    assert sorted(back.tables.loaded()) == ["children", "offences", "population"]
-    monkeypatch.setattr(store_reading, "_scan", None)  # any further file read would fail
-    assert_frame_equal(back.select("offences", ["outcome", "child_id"]), data.offences[["outcome", "child_id"]])
-    assert_frame_equal(back.children, data.children)
-    assert_frame_equal(back.select("population", ["population"]), data.population[["population"]])
-    CohortData({"children": data.children}).prefetch({"children": None})  # in memory: nothing to do
-
-
 def test_row_counts_without_reading(store, data, monkeypatch):
     back = open_store(store, authorities=["X02"])
     monkeypatch.setattr(store_reading, "_scan", None)  # any file read would fail

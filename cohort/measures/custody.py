@@ -24,7 +24,6 @@ from cohort.measures.fte import (
     _outcome_events,
     _period_frame,
     _population_rates,
-    _prefetch_rate_tables,
 )
 
 __all__ = ["custodial_sentences", "custody"]
@@ -170,7 +169,6 @@ def custody(
     _check_choice("count", count, get_args(CountUnit))
     by = _as_tuple(by)
     ages = (10, 17)
-    _prefetch_rate_tables(data, population is None, by)
     events = _outcome_events(data, "custody", age_basis, ages, child_columns=_child_columns(by))
     _check_by(by, [*events.columns, *(c for c in _CHILD_COLUMNS if c not in events.columns)])
     population = data.population if population is None else population

@@ -373,16 +373,6 @@ def _add_age(events: pd.DataFrame, when: str) -> pd.DataFrame:
     return out
 
 
-def _prefetch_rate_tables(data: CohortData, population: bool, by: Sequence[str]) -> None:
-    """Read what a population rate needs at once: offences, children (their birth month
-    and the ``by`` columns) and, unless given, the population."""
-    data.prefetch({
-        "offences": ["offence_id", "child_id", "authority_code", "offence_date", "outcome_date", "outcome"],
-        "children": ["child_id", *_child_columns(by)],
-        **({"population": None} if population else {}),
-    })
-
-
 def _child_columns(by: Sequence[str]) -> list[str]:
     """The children's columns a rate table by ``by`` needs: the birth month (for the
     ages) and those it is broken down by."""
@@ -489,7 +479,6 @@ def _outcome_events(
     kept when the age is within ``ages`` (shared by FTE and custody)."""
     _check_choice("age_basis", age_basis, get_args(AgeBasis))
     cols = ["offence_id", "child_id", "authority_code", "offence_date", "outcome_date", "outcome"]
-    data.prefetch({"offences": cols, "children": ["child_id", *child_columns]})
     off = data.select("offences", cols)
     codes = load_dictionary().codes("outcome", **{flag: True})
     events = off.loc[off["outcome"].isin(codes), cols]
@@ -621,7 +610,6 @@ def fte(
     _check_choice("population_year", population_year, get_args(PopulationYear))
     by = _as_tuple(by)
     ages = (10, 17)
-    _prefetch_rate_tables(data, population is None, by)
     events = _outcome_events(data, "formal", age_basis, ages, first_only=True,
                              child_columns=_child_columns(by))
     _check_by(by, [*events.columns, *(c for c in _CHILD_COLUMNS if c not in events.columns)])

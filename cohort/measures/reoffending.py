@@ -29,7 +29,6 @@ from cohort.measures._common import (
     sort_key,
 )
 from cohort.measures.fte import (
-    _CHILD_COLUMNS,
     _as_tuple,
     _authority_universe,
     _check_by,
@@ -63,6 +62,14 @@ MEASURES: tuple[str, ...] = (
 
 #: Extra columns of :func:`reoffending`, after the tidy columns.
 REOFFENDING_EXTRA_COLUMNS: tuple[str, ...] = ("cohorts", "incomplete")
+
+#: Columns of :func:`reoffending_cohort`, in order.
+MEMBER_COLUMNS: tuple[str, ...] = (
+    "child_id", "authority_code", "period", "period_start", "period_end",
+    "index_offence_id", "index_outcome", "index_date", "follow_up_end", "proven_by",
+    "sex", "ethnicity", "age", "age_band", "reoffences", "reoffender",
+    "first_reoffence_date", "incomplete",
+)  # fmt: skip
 
 _MONTHS_RE = re.compile(r"^\s*(\d+)\s*M\s*$", re.IGNORECASE)
 
@@ -148,14 +155,18 @@ def _cohort(
     include_index_day: bool,
     include_end_day: bool,
     ages: tuple[int, int],
+    columns: Sequence[str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.Timestamp]:
-    """Members, the cohort periods and ``as_of`` (see :func:`reoffending_cohort`)."""
+    """Members, the cohort periods and ``as_of`` (see :func:`reoffending_cohort`).
+
+    With ``columns``, the members carry only those of :data:`MEMBER_COLUMNS` (and
+    come in no particular order): what a table of counts needs.
+    """
     _check_choice("cohort_period", cohort_period, get_args(CohortPeriod))
     fu = _months(follow_up, "follow_up")
     wait = _months(waiting, "waiting")
     cols = ["offence_id", "child_id", "authority_code", "offence_date", "outcome_date", "outcome"]
-    data.prefetch({"offences": [*cols, "is_breach", "release_date"],
-                   "children": ["child_id", *_CHILD_COLUMNS]})
+    wanted = MEMBER_COLUMNS if columns is None else [c for c in MEMBER_COLUMNS if c in columns]
     off = data.select("offences", [*cols, "is_breach", "release_date"])
     as_of_ts = _default_as_of(data, as_of)
     dictionary = load_dictionary()
@@ -178,7 +189,7 @@ def _cohort(
     # text columns are taken only for the cohort members at the end
     q = np.flatnonzero(known.to_numpy(dtype=bool))
     qualifying = off.iloc[q]
-    children = data.select("children", ["child_id", *_CHILD_COLUMNS])
+    children = data.select("children", ["child_id", "birth_month", *(c for c in ("sex", "ethnicity") if c in wanted)])
     child, child_row = match_codes(children["child_id"], qualifying["child_id"])
     offence_key = sort_key(qualifying["offence_id"])  # equal ids, equal keys; in id order
     offence_missing = qualifying["offence_id"].isna().to_numpy()
@@ -235,28 +246,32 @@ def _cohort(
 
     window = periods[["period", "period_start", "period_end"]].iloc[cohort].reset_index(drop=True)
     members = qualifying.iloc[m].reset_index(drop=True)
-    out = pd.DataFrame({
-        "child_id": members["child_id"],
-        "authority_code": members["authority_code"],
-        "period": window["period"],
-        "period_start": window["period_start"],
-        "period_end": window["period_end"],
-        "index_offence_id": members["offence_id"],
-        "index_outcome": members["outcome"],
-        "index_date": start_date,
-        "follow_up_end": follow_up_end,
-        "proven_by": proven_by,
-    })
-    for c in ("sex", "ethnicity"):
-        out[c] = _take(children, c, child_row[m])
     born = pd.Series(_take(children, "birth_month", child_row[m]))
-    out["age"] = age_at(born, start_date)
-    out["age_band"] = age_band(out["age"])
-    out["reoffences"] = reoffences
-    out["reoffender"] = out["reoffences"] > 0
-    out["first_reoffence_date"] = first_date
-    out["incomplete"] = out["proven_by"] > as_of_ts
-    out = out.iloc[np.lexsort([sort_key(out["child_id"]), sort_key(out["period_start"])])]
+    build = {  # each member column, made only when asked for
+        "child_id": lambda: members["child_id"],
+        "authority_code": lambda: members["authority_code"],
+        "period": lambda: window["period"],
+        "period_start": lambda: window["period_start"],
+        "period_end": lambda: window["period_end"],
+        "index_offence_id": lambda: members["offence_id"],
+        "index_outcome": lambda: members["outcome"],
+        "index_date": lambda: start_date,
+        "follow_up_end": lambda: follow_up_end,
+        "proven_by": lambda: proven_by,
+        "sex": lambda: _take(children, "sex", child_row[m]),
+        "ethnicity": lambda: _take(children, "ethnicity", child_row[m]),
+        "age": lambda: age_at(born, start_date),
+        "age_band": lambda: age_band(out["age"] if "age" in out.columns else age_at(born, start_date)),
+        "reoffences": lambda: reoffences,
+        "reoffender": lambda: reoffences > 0,
+        "first_reoffence_date": lambda: first_date,
+        "incomplete": lambda: proven_by > as_of_ts,
+    }
+    out = pd.DataFrame(index=pd.RangeIndex(len(m)))
+    for c in wanted:
+        out[c] = build[c]()
+    if columns is None:  # in cohort order, then child order
+        out = out.iloc[np.lexsort([sort_key(out["child_id"]), sort_key(out["period_start"])])]
     return out.reset_index(drop=True), periods, as_of_ts
 
 
@@ -556,11 +571,12 @@ def reoffending(
     by = _as_tuple(by)
     fu, wait = _months(follow_up, "follow_up"), _months(waiting, "waiting")
     ages = (10, 17)
+    _check_by(by, list(MEMBER_COLUMNS))
     members, periods, as_of_ts = _cohort(
         data, cohort_period, fu, wait, start, end, as_of,
         include_index_day, include_end_day, ages,
+        columns=["period", "reoffender", "reoffences", *by],
     )  # fmt: skip
-    _check_by(by, list(members.columns))
     authorities = _authority_universe(data)
     levels: dict[str, list[object]] = {}
     for c in by:
@@ -576,7 +592,7 @@ def reoffending(
     keys = ["period", *by]
     tallies = members.assign(**{c: members[c].astype(str) for c in by if c != "age"})
     counts = tallies.groupby(keys, observed=True, dropna=False).agg(
-        N=("child_id", "size"), R=("reoffender", "sum"), O=("reoffences", "sum")
+        N=("reoffences", "size"), R=("reoffender", "sum"), O=("reoffences", "sum")
     )
     cells = grid.merge(counts.reset_index(), on=keys, how="left")
     for c in ("N", "R", "O"):

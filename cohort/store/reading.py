@@ -254,31 +254,6 @@ class LazyTables(MutableMapping):
             self._add(name, self._loaders[name](missing))
         return (self._frames[name] if name in self._frames else self._parts[name])[columns]
 
-    def prefetch(self, columns: Mapping[str, Iterable[str] | None]) -> None:
-        """Read these columns of these tables now (None: every column), the tables side
-        by side (threads).
-
-        The files of several tables are read at once (the Parquet reader
-        releases the GIL); later :meth:`select` calls find the columns read.
-        """
-        jobs = {}
-        for name, cols in columns.items():
-            if name in self._frames or name not in self._columns:
-                continue
-            have = set(self._columns[name])
-            cols = self._columns[name] if cols is None else cols
-            missing = self._missing(name, [c for c in dict.fromkeys(cols) if c in have])
-            if missing:
-                jobs[name] = missing
-        if len(jobs) < 2:
-            for name, missing in jobs.items():
-                self._add(name, self._loaders[name](missing))
-            return
-        with ThreadPoolExecutor(len(jobs)) as pool:
-            futures = {name: pool.submit(self._loaders[name], missing) for name, missing in jobs.items()}
-        for name, future in futures.items():
-            self._add(name, future.result())
-
     def __getitem__(self, name: str) -> pd.DataFrame:
         if name not in self._frames:
             if name not in self._loaders:
