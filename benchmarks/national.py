@@ -266,7 +266,8 @@ def main(argv: list[str] | None = None) -> None:
         batch = (run_batch(store, args.batch, args.batch_notebooks.split(","), tmp / "reports")
                  if args.batch else None)
 
-    print(f"\n{'step':<58} {'median (range) of runs':>26} {'peak RSS':>9}")
+    width = 66
+    print(f"\n{'step':<{width}} {'median (range) of runs':>26} {'peak RSS':>9}")
     labels = {
         "reoffending": "proven reoffending, 3M cohorts x authority (cohort)",
         "duckdb_reoffending": "proven reoffending, same cells (DuckDB SQL)",
@@ -286,9 +287,10 @@ def main(argv: list[str] | None = None) -> None:
         if not runs:
             continue
         peak = f"{max(r.get('peak_mib', 0) for r in runs):6.0f} MiB" if "peak_mib" in runs[0] else ""
-        print(f"{labels[step]:<58} {_fmt(runs):>26} {peak:>9}")
+        print(f"{labels[step]:<{width}} {_fmt(runs):>26} {peak:>9}")
         if step == "notebook":
-            print(f"{'  the same without the first cell (import, opening)':<58} {_fmt(runs, 'without_imports'):>26}")
+            label = "  the same without the first cell (import, opening)"
+            print(f"{label:<{width}} {_fmt(runs, 'without_imports'):>26}")
     print()
     med = {s: statistics.median(r["seconds"] for r in results[s]) for s in steps if results[s]}
     checks = []
