@@ -76,6 +76,7 @@ def _edge_case_store(folder: Path) -> Path:
         ("f", "X02", "2013-04", "Male"),  # 9 at the first caution, 10 at the second
         ("g", "X01", "2008-01", "Female"), ("h", "X01", "2008-02", "Male"),
         ("h", "X02", "2001-01", "Male"),  # a second row: the first one is the child's
+        ("j", "X01", "2009-01", "Male"),
     ], columns=["child_id", "authority_code", "birth_month", "sex"]).assign(ethnicity="White")
     rows = [
         # a: index 29 Feb 2024; follow-up ends 28 Feb 2025, proven by 29 Aug 2025
@@ -105,6 +106,10 @@ def _edge_case_store(folder: Path) -> Path:
         ("o18", "g", "X01", "2023-02-10", "2023-03-15", "Youth caution", False, None),
         ("o19", "h", "X01", "2024-05-01", "2024-06-01", "Youth caution", False, None),
         ("o20", "i", "X02", "2024-01-01", "2024-02-01", "Youth caution", False, None),  # no child row
+        # j: two offences on one day dealt with on one day: the lower offence id (o22, X01)
+        # is both the first time entry and the index
+        ("o23", "j", "X02", "2024-03-01", "2024-04-01", "Referral order", False, None),
+        ("o22", "j", "X01", "2024-03-01", "2024-04-01", "Youth caution", False, None),
     ]
     offences = pd.DataFrame(rows, columns=["offence_id", "child_id", "authority_code", "offence_date",
                                            "outcome_date", "outcome", "is_breach", "release_date"])
@@ -134,7 +139,7 @@ def test_edge_cases_match_sql_and_hand_counts(tmp_path):
         ("X02", "2023-07-01"): (1, 0, 0),  # d
         ("X01", "2023-10-01"): (1, 1, 1),  # b: o21 (in custody, but a proven reoffence)
         ("X01", "2024-01-01"): (1, 1, 1),  # a: o02 on the last day; not o04 (index day) or o03
-        ("X01", "2024-04-01"): (1, 0, 0),  # h, aged by their first children row
+        ("X01", "2024-04-01"): (2, 0, 0),  # h, aged by their first children row; j (o22)
         ("X02", "2025-01-01"): (1, 0, 0),  # c
         ("X01", "2025-04-01"): (1, 0, 0),  # a
     }
@@ -143,8 +148,9 @@ def test_edge_cases_match_sql_and_hand_counts(tmp_path):
         assert tuple(reoff.loc[(code, pd.Timestamp(day)), ["n", "r", "o"]]) == counts, (code, day)
     assert reoff["n"].sum() == sum(n for n, _, _ in hand.values())
     fte = _compare_fte(store).set_index(["authority_code", "year"])
-    # 2023: b (DTO), d (o12, X01), g; c in X02. 2024: a and h. e (18) and f (9) never enter.
-    assert fte["numerator"].to_dict() == {("X01", 2023): 3, ("X01", 2024): 2,
+    # 2023: b (DTO), d (o12, X01), g; c in X02. 2024: a, h and j (o22). e (18) and f (9)
+    # never enter.
+    assert fte["numerator"].to_dict() == {("X01", 2023): 3, ("X01", 2024): 3,
                                           ("X02", 2023): 1, ("X02", 2024): 0}
     # 2023 uses mid-2022 (single years 10-17 summed); 2024 uses mid-2023's all-ages totals
     assert fte.loc[("X01", 2023), "denominator"] == 2 * sum(100 + age for age in range(10, 18))

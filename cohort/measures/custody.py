@@ -9,7 +9,7 @@ import pandas as pd
 
 from cohort.cohortdata import CohortData
 from cohort.measures.fte import (
-    _CHILD_COLUMNS,
+    _EVENT_COLUMNS,
     AgeBasis,
     PeriodKind,
     PopulationYear,
@@ -169,8 +169,9 @@ def custody(
     _check_choice("count", count, get_args(CountUnit))
     by = _as_tuple(by)
     ages = (10, 17)
-    events = _outcome_events(data, "custody", age_basis, ages, child_columns=_child_columns(by))
-    _check_by(by, [*events.columns, *(c for c in _CHILD_COLUMNS if c not in events.columns)])
+    _check_by(by, list(_EVENT_COLUMNS))
+    events = _outcome_events(data, "custody", age_basis, ages, child_columns=_child_columns(by),
+                             columns=["authority_code", "outcome_date", "child_id", *by])
     population = data.population if population is None else population
     periods = _period_frame(period, start, end, events["outcome_date"])
     authorities = _authority_universe(data)

@@ -50,6 +50,9 @@ POPULATION_DIMENSIONS: tuple[str, ...] = ("authority_code", "sex", "age", "age_b
 RATE_EXTRA_COLUMNS: tuple[str, ...] = ("population_year", "note")
 
 _CHILD_COLUMNS = ("sex", "ethnicity", "birth_month")
+#: Columns of the events behind FTE and custody (:func:`first_time_entrants`).
+_EVENT_COLUMNS = ("offence_id", "child_id", "authority_code", "offence_date", "outcome_date", "outcome",
+                  *_CHILD_COLUMNS, "age", "age_band")
 _TOTAL = {"sex": "All", "ethnicity": "All"}
 
 
@@ -473,20 +476,31 @@ def _outcome_events(
     *,
     first_only: bool = False,
     child_columns: Sequence[str] = _CHILD_COLUMNS,
+    columns: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Offence records whose outcome has ``flag`` in the outcome code list,
     optionally only each child's first, with the child's age at the event,
-    kept when the age is within ``ages`` (shared by FTE and custody)."""
+    kept when the age is within ``ages`` (shared by FTE and custody).
+
+    ``columns`` (default all) are the offence columns a caller needs (with
+    those the selection itself needs); ``age_band`` is then made only when
+    asked for.
+    """
     _check_choice("age_basis", age_basis, get_args(AgeBasis))
     cols = ["offence_id", "child_id", "authority_code", "offence_date", "outcome_date", "outcome"]
-    off = data.select("offences", cols)
+    needed = {"child_id", age_basis, *(("outcome_date", "offence_date", "offence_id") if first_only else ())}
+    keep = [c for c in cols if columns is None or c in columns or c in needed]
+    off = data.select("offences", [*keep, "outcome"])
     codes = load_dictionary().codes("outcome", **{flag: True})
-    events = off.loc[off["outcome"].isin(codes), cols]
+    events = off.loc[off["outcome"].isin(codes), keep]
     if first_only:  # each child's first, in child order
         events = events.iloc[
             first_in_groups(events, ["child_id"], ["outcome_date", "offence_date", "offence_id"])
         ]
-    events = _add_age(_with_child(events, data, child_columns), age_basis)
+    events = _with_child(events, data, child_columns)
+    events["age"] = age_at(events["birth_month"], events[age_basis])
+    if columns is None or "age_band" in columns:
+        events["age_band"] = age_band(events["age"])
     events = events[events["age"].between(*ages).fillna(False).astype(bool)]
     return events.reset_index(drop=True)
 
@@ -610,9 +624,9 @@ def fte(
     _check_choice("population_year", population_year, get_args(PopulationYear))
     by = _as_tuple(by)
     ages = (10, 17)
+    _check_by(by, list(_EVENT_COLUMNS))
     events = _outcome_events(data, "formal", age_basis, ages, first_only=True,
-                             child_columns=_child_columns(by))
-    _check_by(by, [*events.columns, *(c for c in _CHILD_COLUMNS if c not in events.columns)])
+                             child_columns=_child_columns(by), columns=["authority_code", "outcome_date", *by])
     population = data.population if population is None else population
     periods = _period_frame(period, start, end, events["outcome_date"])
     authorities = _authority_universe(data)
