@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import time
 from importlib.metadata import version
 from pathlib import Path
 
@@ -508,3 +510,25 @@ def test_row_counts_without_reading(store, data, monkeypatch):
     assert back.rows("children") == int((data.children["authority_code"] == "X02").sum())
     assert back.rows("victims") == 0 and back.rows("no_such_table") == 0
     assert back.rows("board_attendance") == len(data.board_attendance)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+def test_a_forked_child_reads_the_store(store, data):
+    """The batch runner forks a child per report after the parent has read the store:
+    the child reads with threads of its own (the parent's do not exist in it)."""
+    assert_frame_equal(open_store(store).children, data.children)  # the parent's pool
+    pid = os.fork()
+    if pid == 0:  # the child: exit 0 only when the read completes and matches
+        try:
+            ok = open_store(store).offences.equals(data.offences)
+        finally:
+            os._exit(0 if ok else 1)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            assert os.waitstatus_to_exitcode(status) == 0
+            return
+        time.sleep(0.05)
+    os.kill(pid, 9)
+    pytest.fail("the forked child hung reading the store")

@@ -110,6 +110,16 @@ def _readers() -> ThreadPoolExecutor:
     return _READERS
 
 
+def _forget_readers() -> None:
+    """In a forked child the parent's threads do not exist: start a pool of its own."""
+    global _READERS
+    _READERS = None
+
+
+if hasattr(os, "register_at_fork"):  # the batch runner forks a child per report
+    os.register_at_fork(after_in_child=_forget_readers)
+
+
 def _scan(root: Path, spec: dict[str, Any], labels: list[str], names: list[str]) -> pa.Table:
     """The columns ``names`` of the partitions ``labels``, each file read whole by one
     thread, its row count checked against the manifest; ``authority_code``, when asked
