@@ -25,8 +25,9 @@ test: $(STAMP)  ## lint, then the whole test suite (doctests and notebooks inclu
 	$(PY) -m ruff check cohort tests benchmarks notebooks conftest.py
 	$(PY) -m pytest -q --nbval-lax
 
-bench: $(STAMP)  ## speed and memory benchmarks (prints figures)
-	@for f in benchmarks/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+bench: $(STAMP)  ## speed and memory benchmarks (prints figures; installs the bench extra, DuckDB)
+	$(PY) -m pip install --quiet -e ".[bench]"
+	@for f in benchmarks/[!_]*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
 
 dictionary: $(STAMP)  ## re-render data_dictionary/README.md from the schemas
 	$(VENV)/bin/cohort dictionary

@@ -38,6 +38,7 @@ from cohort.measures.kpi import kpis, kpis_year
 from cohort.measures.profile import profile
 from cohort.measures.reoffending import reoffending, time_to_reoffence
 from cohort.measures.victims import victims
+from cohort.national import NationalTables, national_tables
 from cohort.participants import read_participants
 from cohort.periods import latest_quarter, quarter, quarter_label
 from cohort.report import (
@@ -61,6 +62,7 @@ __all__ = [
     "DisclosureError",
     "Evaluation",
     "MappingError",
+    "NationalTables",
     "PeriodError",
     "PrivacyError",
     "ProgrammeReport",
@@ -89,6 +91,7 @@ __all__ = [
     "load_dictionary",
     "load_extract",
     "masked",
+    "national_tables",
     "neighbours",
     "open_store",
     "periods",

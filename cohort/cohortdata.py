@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +65,43 @@ class CohortData:
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return getattr(self, name)
+
+    def select(self, name: str, columns: Iterable[str]) -> pd.DataFrame:
+        """The columns of ``columns`` that table ``name`` has, in that order.
+
+        Measures ask for their tables this way: from a store opened with
+        :func:`cohort.open_store` only those columns are read (and kept, so
+        that a later call reads only the columns still missing). Columns the
+        table lacks are left out; a table not in the data is empty.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> d = CohortData({"children": pd.DataFrame({"child_id": ["a"], "sex": ["Male"]})})
+        >>> d.select("children", ["sex", "ethnicity"]).columns.tolist()
+        ['sex']
+        """
+        select = getattr(self.tables, "select", None)
+        if select is not None and name in self.tables:
+            return select(name, columns)
+        df = self.tables.get(name, pd.DataFrame())
+        return df[[c for c in dict.fromkeys(columns) if c in df.columns]]
+
+    def rows(self, name: str) -> int:
+        """Rows of table ``name`` (0 when absent); from a store's manifest without
+        reading the table, so ``data.rows("offences") == 0`` is the cheap emptiness test.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> d = CohortData({"children": pd.DataFrame({"child_id": ["a", "b"]})})
+        >>> d.rows("children"), d.rows("offences")
+        (2, 0)
+        """
+        if name not in self.tables:
+            return 0
+        counted = getattr(self.tables, "rows", None)
+        return int(counted(name)) if counted is not None else len(self.tables[name])
 
     @property
     def synthetic(self) -> bool:

@@ -266,9 +266,13 @@ def _closest(name: str, options: Iterable[str]) -> str:
     return f" (did you mean {match[0]!r}?)" if match else ""
 
 
+# libyaml's C loader when PyYAML was built with it (the same documents, about 10x faster)
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read_yaml(path) -> Any:
     with path.open("r", encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return yaml.load(fh, Loader=_YAML_LOADER)  # a safe loader
 
 
 def _default_root():

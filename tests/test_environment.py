@@ -13,6 +13,7 @@ CONDA_NAMES = {
     "matplotlib": "matplotlib-base",
     "nbconvert": "nbconvert-core",
     "pandera": "pandera-base",
+    "duckdb": "python-duckdb",
 }
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import time
 from importlib.metadata import version
 from pathlib import Path
 
@@ -291,6 +293,38 @@ def test_several_authorities_and_tables(store, data):
     assert two.children.empty  # not loaded
 
 
+def test_select_reads_only_the_columns_asked(store, data, monkeypatch):
+    """A measure's select() reads those columns only; later reads add only what is missing,
+    and the whole table read in pieces equals the table written (order, dtypes)."""
+    scanned = []
+    real = store_reading._scan
+
+    def spy(root, spec, labels, names):
+        scanned.append([n for n in names if not n.startswith("__")])
+        return real(root, spec, labels, names)
+
+    monkeypatch.setattr(store_reading, "_scan", spy)
+    back = open_store(store)
+    part = back.select("offences", ["outcome", "child_id", "no_such_column"])
+    assert_frame_equal(part, data.offences[["outcome", "child_id"]])
+    assert scanned == [["outcome", "child_id"]]
+    assert back.tables.loaded() == ["offences"]
+    back.select("offences", ["child_id", "offence_date"])  # only offence_date is new
+    assert scanned[-1] == ["offence_date"]
+    assert_frame_equal(back.offences, data.offences, check_dtype=True)  # the rest, in order
+    assert set(scanned[-1]) == set(data.offences.columns) - {"outcome", "child_id", "offence_date"}
+    assert "authority_code" in scanned[-1]  # taken from the partition labels
+    n = len(scanned)
+    assert_frame_equal(back.select("offences", ["is_breach"]), data.offences[["is_breach"]])
+    assert len(scanned) == n  # read already
+    one = open_store(store, authorities="X02")
+    assert one.select("children", ["authority_code", "sex"])["sex"].tolist() == ["Male", "Female"]
+    assert one.select("children", []).shape == (2, 0)
+    plain = CohortData({"children": data.children})
+    assert_frame_equal(plain.select("children", ["sex", "nope"]), data.children[["sex"]])
+    assert plain.select("offences", ["child_id"]).empty
+
+
 def test_authority_with_no_rows_in_a_table(tmp_path, data):
     data.tables["offences"] = data.offences[data.offences["authority_code"] != "X03"]
     path = write_store(data, tmp_path / "s")
@@ -428,3 +462,73 @@ def test_default_store_path_without_environment(monkeypatch, tmp_path):
     assert default_store_path() == tmp_path / "demo_store"
     monkeypatch.setenv("COHORT_STORE", "")
     assert default_store_path() == tmp_path / "demo_store"
+
+
+def test_authority_codes_alone_come_from_the_manifest(tmp_path, data, monkeypatch):
+    """A table whose authorities' rows each run together answers a read of authority_code
+    alone from the manifest (no file opened), in row order; interleaved rows are read."""
+    grouped = CohortData({"children": data.children.sort_values("authority_code", kind="stable")
+                          .reset_index(drop=True),
+                          "offences": data.offences})
+    path = write_store(grouped, tmp_path / "s")
+    scanned = []
+    real = store_reading._scan
+    monkeypatch.setattr(store_reading, "_scan", lambda *a: scanned.append(a[1]["path"]) or real(*a))
+    codes = open_store(path).select("children", ["authority_code"])
+    assert_frame_equal(codes, grouped.children[["authority_code"]])
+    assert scanned == []
+    two = open_store(path, authorities=["X03", "X01"]).select("children", ["authority_code"])
+    assert two["authority_code"].tolist() == ["X01", "X01", "X03", "X03"]
+    assert scanned == []
+    # offences are stored in their original, interleaved order: read from the files
+    assert_frame_equal(open_store(path).select("offences", ["authority_code"]),
+                       data.offences[["authority_code"]])
+    assert scanned == ["offences"]
+
+
+def test_authority_codes_from_the_manifest_after_a_refresh(tmp_path, monkeypatch):
+    from cohort.store import update_store
+
+    def extract(code, ids, day):
+        return CohortData({"children": pd.DataFrame({"child_id": ids, "authority_code": code})},
+                          metadata={"extract_date": day})
+
+    path = tmp_path / "s"
+    update_store(extract("E1", ["a", "b"], "2026-01-05"), path)
+    update_store(extract("E2", ["c"], "2026-01-05"), path)
+    update_store(extract("E1", ["d", "e", "f"], "2026-04-06"), path)  # now numbered after E2's
+    whole = open_store(path).children
+    assert whole["child_id"].tolist() == ["c", "d", "e", "f"]
+    monkeypatch.setattr(store_reading, "_scan", None)  # any file scan would fail
+    assert open_store(path).select("children", ["authority_code"])["authority_code"].tolist() == [
+        "E2", "E1", "E1", "E1"]
+
+
+def test_row_counts_without_reading(store, data, monkeypatch):
+    back = open_store(store, authorities=["X02"])
+    monkeypatch.setattr(store_reading, "_scan", None)  # any file read would fail
+    assert back.rows("children") == int((data.children["authority_code"] == "X02").sum())
+    assert back.rows("victims") == 0 and back.rows("no_such_table") == 0
+    assert back.rows("board_attendance") == len(data.board_attendance)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+def test_a_forked_child_reads_the_store(store, data):
+    """The batch runner forks a child per report after the parent has read the store:
+    the child reads with threads of its own (the parent's do not exist in it)."""
+    assert_frame_equal(open_store(store).children, data.children)  # the parent's pool
+    pid = os.fork()
+    if pid == 0:  # the child: exit 0 only when the read completes and matches
+        try:
+            ok = open_store(store).offences.equals(data.offences)
+        finally:
+            os._exit(0 if ok else 1)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            assert os.waitstatus_to_exitcode(status) == 0
+            return
+        time.sleep(0.05)
+    os.kill(pid, 9)
+    pytest.fail("the forked child hung reading the store")

@@ -6,6 +6,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cohort.periods import quarter, quarter_end, quarter_start
 
@@ -41,7 +43,10 @@ def age_at(birth_month: pd.Series, when: pd.Timestamp | pd.Series) -> pd.Series:
     >>> age_at(pd.Series(["2010-03", "2010-04"]), pd.Timestamp("2024-03-31")).tolist()
     [14, 13]
     """
-    born = pd.to_datetime(birth_month.astype(str) + "-15", format="%Y-%m-%d", errors="coerce")
+    # each distinct birth month is parsed once (there are a few hundred, for many children)
+    codes, months = pd.factorize(birth_month)
+    parsed = pd.to_datetime(pd.Index(months).astype(str) + "-15", format="%Y-%m-%d", errors="coerce")
+    born = pd.Series(parsed.take(codes, allow_fill=True, fill_value=pd.NaT), index=birth_month.index)
     when = pd.to_datetime(when)
     if isinstance(when, pd.Series):
         wy, wm, wd = when.dt.year, when.dt.month, when.dt.day
@@ -57,6 +62,121 @@ def age_band(age: pd.Series) -> pd.Series:
     bins = [-np.inf] + [lo for _, lo, _ in AGE_BANDS] + [np.inf]
     labels = ["Under 10"] + [name for name, _, _ in AGE_BANDS]
     return pd.cut(age.astype("float"), bins=bins, labels=labels, right=False).astype(str)
+
+
+def sort_key(values: pd.Series) -> np.ndarray:
+    """Integers that order ``values`` as ``sort_values`` does, missing values last.
+
+    Equal values get equal keys, so a stable ``numpy.lexsort`` of such keys
+    gives the order of a stable ``DataFrame.sort_values`` on the columns.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> sort_key(pd.Series(["b", None, "a", "b"])).tolist()
+    [1, 2, 0, 1]
+    """
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        stamps = values.to_numpy()
+        keys = stamps.view("i8").copy()
+        keys[np.isnat(stamps)] = np.iinfo(np.int64).max
+        return keys
+    if pd.api.types.is_integer_dtype(values.dtype) and not isinstance(values.dtype, pd.CategoricalDtype):
+        if not values.hasnans:
+            return values.to_numpy(dtype=np.int64)
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        # Arrow's text order is the order sort_values uses for these columns
+        ranks = pc.rank(pa.array(values), tiebreaker="dense")  # missing values last
+        return ranks.to_numpy().astype(np.int64) - 1
+    codes, _ = pd.factorize(values, sort=True)
+    codes = codes.astype(np.int64, copy=False)
+    codes[codes < 0] = codes.max(initial=-1) + 1
+    return codes
+
+
+def first_in_groups(frame: pd.DataFrame, groups: Sequence[str], order: Sequence[str]) -> np.ndarray:
+    """Positions of the first row of each ``groups`` group when ordered by ``order``.
+
+    The same rows, in the same order, as ``frame.sort_values([*groups, *order],
+    kind="stable").drop_duplicates(groups)``, without moving the frame.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"child": ["b", "a", "b", "a"], "day": [2, 5, 1, 3]})
+    >>> first_in_groups(f, ["child"], ["day"]).tolist()
+    [3, 2]
+    """
+    return first_rows([sort_key(frame[c]) for c in groups], [sort_key(frame[c]) for c in order])
+
+
+def first_rows(groups: Sequence[np.ndarray], order: Sequence[np.ndarray]) -> np.ndarray:
+    """:func:`first_in_groups` on integer keys (from :func:`sort_key` or codes)."""
+    if not len(groups[0]):
+        return np.empty(0, dtype=np.intp)
+    position = np.lexsort([*groups, *order][::-1])
+    new = np.zeros(len(position), dtype=bool)
+    new[0] = True
+    for k in groups:
+        sorted_k = k[position]
+        new[1:] |= sorted_k[1:] != sorted_k[:-1]
+    return position[new]
+
+
+def match_codes(keys: pd.Series, values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of ``values`` (equal values, missing ones included, share a code) and
+    the position of each value's first occurrence in ``keys`` (-1 if none).
+
+    Missing values match missing values, as in :meth:`pandas.DataFrame.merge`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> codes, first = match_codes(pd.Series(["a", "b", "a"]), pd.Series(["a", "c", "b", "c"]))
+    >>> codes.tolist(), first.tolist()
+    ([0, 2, 1, 2], [0, -1, 1, -1])
+    """
+    both = pd.concat([pd.Series(keys, copy=False), pd.Series(values, copy=False)], ignore_index=True)
+    codes, uniques = pd.factorize(both, use_na_sentinel=False)
+    first = np.full(len(uniques), -1, dtype=np.intp)
+    seen, at = np.unique(codes[: len(keys)], return_index=True)
+    first[seen] = at
+    value_codes = codes[len(keys):]
+    return value_codes, first[value_codes]
+
+
+def lookup_first(keys: pd.Series, values: pd.Series) -> np.ndarray:
+    """For each of ``values``, the position of its first occurrence in ``keys`` (-1 if none).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> lookup_first(pd.Series(["a", "b", "a"]), pd.Series(["a", "c", "b"])).tolist()
+    [0, -1, 1]
+    """
+    return match_codes(keys, values)[1]
+
+
+def equal_pairs(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair ``(i, j)`` with ``left[i] == right[j]`` (non-negative integer codes):
+    an inner join on one integer key, ordered by ``i`` then ``j``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> i, j = equal_pairs(np.array([1, 0, 1]), np.array([1, 1, 0]))
+    >>> i.tolist(), j.tolist()
+    ([0, 0, 1, 2, 2], [0, 1, 2, 0, 1])
+    """
+    size = int(max(left.max(initial=-1), right.max(initial=-1))) + 1
+    order = np.argsort(right, kind="stable")
+    counts = np.bincount(right, minlength=size)
+    starts = np.cumsum(counts) - counts
+    lengths = counts[left]
+    i = np.repeat(np.arange(len(left)), lengths)
+    offsets = np.arange(len(i)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    j = order[np.repeat(starts[left], lengths) + offsets]
+    return i, j
 
 
 def open_between(episodes: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:

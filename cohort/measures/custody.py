@@ -9,6 +9,7 @@ import pandas as pd
 
 from cohort.cohortdata import CohortData
 from cohort.measures.fte import (
+    _EVENT_COLUMNS,
     AgeBasis,
     PeriodKind,
     PopulationYear,
@@ -16,6 +17,7 @@ from cohort.measures.fte import (
     _authority_universe,
     _check_by,
     _check_choice,
+    _child_columns,
     _count_cells,
     _in_periods,
     _levels,
@@ -167,16 +169,18 @@ def custody(
     _check_choice("count", count, get_args(CountUnit))
     by = _as_tuple(by)
     ages = (10, 17)
-    events = custodial_sentences(data, age_basis=age_basis, ages=ages)
-    _check_by(by, list(events.columns))
+    _check_by(by, list(_EVENT_COLUMNS))
+    events = _outcome_events(data, "custody", age_basis, ages, child_columns=_child_columns(by),
+                             columns=["authority_code", "outcome_date", "child_id", *by])
     population = data.population if population is None else population
     periods = _period_frame(period, start, end, events["outcome_date"])
     authorities = _authority_universe(data)
     if not authorities and "authority_code" in population.columns:
         authorities = sorted(pd.unique(population["authority_code"].astype(str)))
-    tagged = _in_periods(events, "outcome_date", periods)
-    levels = {c: _levels(c, tagged, population, authorities, ages) for c in by}
     unique = {"sentences": ["child_id", "outcome_date"], "offences": None, "children": ["child_id"]}
+    needed = list(dict.fromkeys(["outcome_date", *by, *(unique[count] or [])]))
+    tagged = _in_periods(events[needed], "outcome_date", periods)
+    levels = {c: _levels(c, tagged, population, authorities, ages) for c in by}
     counts = _count_cells(tagged, by, unique=unique[count])
     return _population_rates(
         counts,

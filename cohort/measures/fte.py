@@ -24,9 +24,17 @@ import pandas as pd
 from cohort._validate import check_choice as _check_choice
 from cohort.cohortdata import CohortData
 from cohort.dictionary import load_dictionary
-from cohort.measures._common import AGE_BANDS, TIDY_COLUMNS, age_at, age_band
+from cohort.measures._common import (
+    AGE_BANDS,
+    TIDY_COLUMNS,
+    age_at,
+    age_band,
+    first_in_groups,
+    lookup_first,
+)
 from cohort.periods import financial_year, period_table, quarter
 from cohort.population import population_for_period
+from cohort.population.for_period import _mid_year_for
 from cohort.stats import rate_ci
 
 __all__ = ["first_time_entrants", "fte"]
@@ -42,6 +50,9 @@ POPULATION_DIMENSIONS: tuple[str, ...] = ("authority_code", "sex", "age", "age_b
 RATE_EXTRA_COLUMNS: tuple[str, ...] = ("population_year", "note")
 
 _CHILD_COLUMNS = ("sex", "ethnicity", "birth_month")
+#: Columns of the events behind FTE and custody (:func:`first_time_entrants`).
+_EVENT_COLUMNS = ("offence_id", "child_id", "authority_code", "offence_date", "outcome_date", "outcome",
+                  *_CHILD_COLUMNS, "age", "age_band")
 _TOTAL = {"sex": "All", "ethnicity": "All"}
 
 
@@ -125,12 +136,13 @@ def _in_periods(events: pd.DataFrame, date_col: str, periods: pd.DataFrame) -> p
 
 def _authority_universe(data: CohortData) -> list[str]:
     """Authorities the data covers: the authorities table, else children and offences."""
-    if "authority_code" in data.authorities.columns and len(data.authorities):
-        codes = data.authorities["authority_code"]
+    authorities = data.select("authorities", ["authority_code"])
+    if "authority_code" in authorities.columns and len(authorities):
+        codes = authorities["authority_code"]
     else:
         parts = [
             t["authority_code"]
-            for t in (data.children, data.offences)
+            for t in (data.select(n, ["authority_code"]) for n in ("children", "offences"))
             if "authority_code" in t.columns
         ]
         codes = pd.concat(parts) if parts else pd.Series(dtype=object)
@@ -228,7 +240,7 @@ def _population_by(
             pop = pop[total]
     pop = pop.assign(authority_code=pop["authority_code"].astype(str))
     if authorities:
-        missing = sorted(set(authorities) - set(pop["authority_code"]))
+        missing = sorted(set(authorities) - set(pop["authority_code"].unique()))
         if missing and "authority_code" not in by:
             return None, "population lacks authorities " + ", ".join(missing)
         pop = pop[pop["authority_code"].isin(authorities)]
@@ -276,32 +288,57 @@ def _population_rates(
     frame["population_year"] = pd.array([pd.NA] * len(frame), dtype="Int64")
     frame["note"] = pd.Series([None] * len(frame), dtype=object)
 
+    # Which mid-year each period uses, and the note when another stood in: decided by
+    # population_for_period on the table's mid-years alone, once for the periods that want
+    # the same mid-year. Each population used is summed to the cells once, and the
+    # denominators joined to every period by one merge.
+    years = population[["mid_year"]].drop_duplicates() if "mid_year" in population.columns else population
+    wants: dict[int, list] = {}
     for p in periods.itertuples(index=False):
-        rows = frame["period"] == p.period
+        wants.setdefault(_mid_year_for(period_kind, p.key, convention)[1], []).append(p)
+    used: dict[object, tuple[int, str | None]] = {}  # period -> (mid-year, fallback note)
+    errors: dict[object, str] = {}  # period -> why no population
+    for group in wants.values():
         try:
-            pop = population_for_period(population, period_kind, p.key, convention, fallback=True)
-        except ValueError as err:
-            frame.loc[rows, "note"] = str(err)
+            chosen = population_for_period(years, period_kind, group[0].key, convention, fallback=True)
+        except ValueError:
+            for p in group:  # each period's own message
+                try:
+                    population_for_period(years, period_kind, p.key, convention, fallback=True)
+                except ValueError as err:
+                    errors[p.period] = str(err)
             continue
-        frame.loc[rows, "population_year"] = int(pop["mid_year"].iloc[0])
-        fallback_note = pop["population_note"].iloc[0]
-        pop = pop.drop(columns="population_note")
-        cells, reason = _population_by(pop, by, authorities, ages)
-        if cells is None:
-            frame.loc[rows, "note"] = reason
-            continue
-        part = frame.loc[rows, list(by)]
-        if by:
-            denom = part.merge(cells, on=list(by), how="left")["denominator"].to_numpy()
+        note = chosen["population_note"].iloc[0]
+        for p in group:
+            used[p.period] = (int(chosen["mid_year"].iloc[0]),
+                              None if note is None or pd.isna(note) else str(note))
+    period = frame["period"]
+    mid = period.map({k: v[0] for k, v in used.items()}).astype("Int64")
+    fallback = period.map({k: v[1] for k, v in used.items()})
+    frame["population_year"] = mid
+    cells, reasons = [], {}
+    for year in sorted({v[0] for v in used.values()}):
+        summed, reason = _population_by(population[population["mid_year"] == year], by, authorities, ages)
+        if summed is None:
+            reasons[year] = reason
         else:
-            denom = np.repeat(cells["denominator"].iloc[0], rows.sum())
-        frame.loc[rows, "denominator"] = denom
-        no_pop = rows & frame["denominator"].isna()
-        frame.loc[no_pop, "note"] = (
-            f"no mid-{int(pop['mid_year'].iloc[0])} population for this cell"
-        )
-        if fallback_note is not None and not pd.isna(fallback_note):
-            frame.loc[rows & ~no_pop, "note"] = fallback_note
+            cells.append(summed.assign(_mid=year))
+    if cells:
+        joined = frame[list(by)].assign(_mid=mid).merge(
+            pd.concat(cells, ignore_index=True).astype({"_mid": "Int64"}),
+            on=["_mid", *by], how="left", validate="many_to_one")
+        frame["denominator"] = joined["denominator"].to_numpy()
+    note = frame["note"].copy()
+    errored = period.isin(list(errors))
+    note[errored] = period[errored].map(errors)
+    unsummed = mid.isin(list(reasons)).fillna(False).astype(bool)
+    note[unsummed] = mid[unsummed].map(reasons)
+    summed_rows = mid.notna().to_numpy() & ~unsummed.to_numpy()
+    no_pop = summed_rows & frame["denominator"].isna().to_numpy()
+    note[no_pop] = "no mid-" + mid[no_pop].astype(str) + " population for this cell"
+    stood_in = summed_rows & ~no_pop & fallback.notna().to_numpy()
+    note[stood_in] = fallback[stood_in]
+    frame["note"] = note
 
     ci = rate_ci(
         frame["numerator"].to_numpy(), frame["denominator"].to_numpy(), per=per, level=level
@@ -311,16 +348,22 @@ def _population_rates(
     return frame[_order(by, RATE_EXTRA_COLUMNS)].reset_index(drop=True)
 
 
-def _with_child(events: pd.DataFrame, data: CohortData) -> pd.DataFrame:
-    """Attach the child's sex, ethnicity and birth month (not their authority)."""
-    children = data.children
-    keep = ["child_id", *[c for c in _CHILD_COLUMNS if c in children.columns]]
-    out = events.merge(
-        children[keep].drop_duplicates("child_id"),
-        on="child_id",
-        how="left",
-    )
-    for c in _CHILD_COLUMNS:
+def _with_child(events: pd.DataFrame, data: CohortData,
+                columns: Sequence[str] = _CHILD_COLUMNS) -> pd.DataFrame:
+    """Attach the child's sex, ethnicity and birth month (or ``columns`` of them; not
+    their authority).
+
+    The child's first row in ``children`` is used: the result is what
+    ``events.merge(children.drop_duplicates("child_id"), how="left")`` gives,
+    found by one lookup rather than a merge.
+    """
+    children = data.select("children", ["child_id", *columns])
+    keep = [c for c in columns if c in children.columns]
+    out = events.reset_index(drop=True)
+    at = lookup_first(children["child_id"], out["child_id"])
+    for c in keep:
+        out[c] = pd.api.extensions.take(children[c].array, at, allow_fill=True)
+    for c in columns:
         if c not in out.columns:
             out[c] = pd.NA
     return out
@@ -331,6 +374,12 @@ def _add_age(events: pd.DataFrame, when: str) -> pd.DataFrame:
     out["age"] = age_at(out["birth_month"], out[when])
     out["age_band"] = age_band(out["age"])
     return out
+
+
+def _child_columns(by: Sequence[str]) -> list[str]:
+    """The children's columns a rate table by ``by`` needs: the birth month (for the
+    ages) and those it is broken down by."""
+    return [c for c in _CHILD_COLUMNS if c == "birth_month" or c in by]
 
 
 def _check_by(by: tuple[str, ...], available: Sequence[str]) -> None:
@@ -426,20 +475,32 @@ def _outcome_events(
     ages: tuple[int, int],
     *,
     first_only: bool = False,
+    child_columns: Sequence[str] = _CHILD_COLUMNS,
+    columns: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Offence records whose outcome has ``flag`` in the outcome code list,
     optionally only each child's first, with the child's age at the event,
-    kept when the age is within ``ages`` (shared by FTE and custody)."""
+    kept when the age is within ``ages`` (shared by FTE and custody).
+
+    ``columns`` (default all) are the offence columns a caller needs (with
+    those the selection itself needs); ``age_band`` is then made only when
+    asked for.
+    """
     _check_choice("age_basis", age_basis, get_args(AgeBasis))
-    off = data.offences
-    codes = load_dictionary().codes("outcome", **{flag: True})
     cols = ["offence_id", "child_id", "authority_code", "offence_date", "outcome_date", "outcome"]
-    events = off.loc[off["outcome"].isin(codes), cols]
-    if first_only:
-        events = events.sort_values(
-            ["child_id", "outcome_date", "offence_date", "offence_id"], kind="stable"
-        ).drop_duplicates("child_id", keep="first")
-    events = _add_age(_with_child(events, data), age_basis)
+    needed = {"child_id", age_basis, *(("outcome_date", "offence_date", "offence_id") if first_only else ())}
+    keep = [c for c in cols if columns is None or c in columns or c in needed]
+    off = data.select("offences", [*keep, "outcome"])
+    codes = load_dictionary().codes("outcome", **{flag: True})
+    events = off.loc[off["outcome"].isin(codes), keep]
+    if first_only:  # each child's first, in child order
+        events = events.iloc[
+            first_in_groups(events, ["child_id"], ["outcome_date", "offence_date", "offence_id"])
+        ]
+    events = _with_child(events, data, child_columns)
+    events["age"] = age_at(events["birth_month"], events[age_basis])
+    if columns is None or "age_band" in columns:
+        events["age_band"] = age_band(events["age"])
     events = events[events["age"].between(*ages).fillna(False).astype(bool)]
     return events.reset_index(drop=True)
 
@@ -563,14 +624,15 @@ def fte(
     _check_choice("population_year", population_year, get_args(PopulationYear))
     by = _as_tuple(by)
     ages = (10, 17)
-    events = first_time_entrants(data, age_basis=age_basis, ages=ages)
-    _check_by(by, list(events.columns))
+    _check_by(by, list(_EVENT_COLUMNS))
+    events = _outcome_events(data, "formal", age_basis, ages, first_only=True,
+                             child_columns=_child_columns(by), columns=["authority_code", "outcome_date", *by])
     population = data.population if population is None else population
     periods = _period_frame(period, start, end, events["outcome_date"])
     authorities = _authority_universe(data)
     if not authorities and "authority_code" in population.columns:
         authorities = sorted(pd.unique(population["authority_code"].astype(str)))
-    tagged = _in_periods(events, "outcome_date", periods)
+    tagged = _in_periods(events[list(dict.fromkeys(["outcome_date", *by]))], "outcome_date", periods)
     levels = {c: _levels(c, tagged, population, authorities, ages) for c in by}
     counts = _count_cells(tagged, by)
     return _population_rates(

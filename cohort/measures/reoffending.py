@@ -19,15 +19,21 @@ import pandas as pd
 
 from cohort.cohortdata import CohortData
 from cohort.dictionary import load_dictionary
-from cohort.measures._common import TIDY_COLUMNS
+from cohort.measures._common import (
+    TIDY_COLUMNS,
+    age_at,
+    age_band,
+    equal_pairs,
+    first_rows,
+    match_codes,
+    sort_key,
+)
 from cohort.measures.fte import (
-    _add_age,
     _as_tuple,
     _authority_universe,
     _check_by,
     _check_choice,
     _grid,
-    _with_child,
     _youth_bands,
 )
 from cohort.periods import (
@@ -56,6 +62,14 @@ MEASURES: tuple[str, ...] = (
 
 #: Extra columns of :func:`reoffending`, after the tidy columns.
 REOFFENDING_EXTRA_COLUMNS: tuple[str, ...] = ("cohorts", "incomplete")
+
+#: Columns of :func:`reoffending_cohort`, in order.
+MEMBER_COLUMNS: tuple[str, ...] = (
+    "child_id", "authority_code", "period", "period_start", "period_end",
+    "index_offence_id", "index_outcome", "index_date", "follow_up_end", "proven_by",
+    "sex", "ethnicity", "age", "age_band", "reoffences", "reoffender",
+    "first_reoffence_date", "incomplete",
+)  # fmt: skip
 
 _MONTHS_RE = re.compile(r"^\s*(\d+)\s*M\s*$", re.IGNORECASE)
 
@@ -111,10 +125,20 @@ def _cohort_periods(
     )
 
 
+def _take(children: pd.DataFrame, column: str, rows: np.ndarray):
+    """Column ``column`` of ``children`` at positions ``rows`` (-1: missing); all missing
+    when ``children`` lacks the column."""
+    if column not in children.columns:
+        return pd.array([pd.NA] * len(rows), dtype=object)
+    return pd.api.extensions.take(children[column].array, rows, allow_fill=True)
+
+
 def _default_as_of(data: CohortData, as_of: object) -> pd.Timestamp:
     if as_of is not None:
         return pd.Timestamp(as_of).normalize()
-    dates = pd.to_datetime(data.offences.get("outcome_date", pd.Series(dtype="datetime64[ns]")))
+    dates = pd.to_datetime(
+        data.select("offences", ["outcome_date"]).get("outcome_date", pd.Series(dtype="datetime64[ns]"))
+    )
     if dates.dropna().empty:
         raise ValueError("the data have no outcome dates; pass as_of")
     return pd.Timestamp(dates.max()).normalize()
@@ -131,17 +155,24 @@ def _cohort(
     include_index_day: bool,
     include_end_day: bool,
     ages: tuple[int, int],
+    columns: Sequence[str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.Timestamp]:
-    """Members, the cohort periods and ``as_of`` (see :func:`reoffending_cohort`)."""
+    """Members, the cohort periods and ``as_of`` (see :func:`reoffending_cohort`).
+
+    With ``columns``, the members carry only those of :data:`MEMBER_COLUMNS` (and
+    come in no particular order): what a table of counts needs.
+    """
     _check_choice("cohort_period", cohort_period, get_args(CohortPeriod))
     fu = _months(follow_up, "follow_up")
     wait = _months(waiting, "waiting")
+    cols = ["offence_id", "child_id", "authority_code", "offence_date", "outcome_date", "outcome"]
+    wanted = MEMBER_COLUMNS if columns is None else [c for c in MEMBER_COLUMNS if c in columns]
+    off = data.select("offences", [*cols, "is_breach", "release_date"])
     as_of_ts = _default_as_of(data, as_of)
     dictionary = load_dictionary()
     formal = dictionary.codes("outcome", formal=True)
     custodial = dictionary.codes("outcome", custody=True)
 
-    off = data.offences
     breach = (
         off["is_breach"].astype("boolean").fillna(False).astype(bool)
         if "is_breach" in off.columns
@@ -153,75 +184,94 @@ def _cohort(
         else pd.Series(pd.NaT, index=off.index, dtype="datetime64[ns]")
     )
     known = off["outcome"].isin(formal) & ~breach & (off["outcome_date"] <= as_of_ts)
-    cols = ["offence_id", "child_id", "authority_code", "offence_date", "outcome_date", "outcome"]
-    qualifying = off.loc[known, cols]
+    # the qualifying offences (formal, not breaches, known by as_of), as positions in
+    # ``off``; below, children and offences are integer codes and positions, and the
+    # text columns are taken only for the cohort members at the end
+    q = np.flatnonzero(known.to_numpy(dtype=bool))
+    qualifying = off.iloc[q]
+    children = data.select("children", ["child_id", "birth_month", *(c for c in ("sex", "ethnicity") if c in wanted)])
+    child, child_row = match_codes(children["child_id"], qualifying["child_id"])
+    offence_key = sort_key(qualifying["offence_id"])  # equal ids, equal keys; in id order
+    offence_missing = qualifying["offence_id"].isna().to_numpy()
 
-    # index events: outcome date, or release date for custody (must be known by as_of)
+    # index events: outcome date, or release date for custody (must be known by as_of),
+    # of children aged within ``ages`` at the index date
     is_custody = qualifying["outcome"].isin(custodial)
-    event_date = qualifying["outcome_date"].where(~is_custody, release.loc[known])
-    index = qualifying.assign(index_date=event_date)
-    index = index[index["index_date"].notna() & (index["index_date"] <= as_of_ts)]
-    index = _add_age(_with_child(index, data), "index_date")
-    index = index[index["age"].between(*ages).fillna(False).astype(bool)]
+    index_date = qualifying["outcome_date"].where(~is_custody, release.iloc[q])
+    e = np.flatnonzero((index_date.notna() & (index_date <= as_of_ts)).to_numpy(dtype=bool))
+    born = pd.Series(_take(children, "birth_month", child_row[e]), index=index_date.index[e])
+    aged = age_at(born, index_date.iloc[e]).between(*ages).fillna(False).to_numpy(dtype=bool)
+    e = e[aged]
+    event_date = index_date.iloc[e]
 
-    periods = _cohort_periods(cohort_period, start, end, index["index_date"])
+    periods = _cohort_periods(cohort_period, start, end, event_date)
     if cohort_period == "3M":
         # Q-MAR quarter as an integer key (fiscal end year * 10 + quarter), vectorised
-        month = index["index_date"].dt.month
-        keys = (index["index_date"].dt.year + (month >= 4)) * 10 + ((month - 4) % 12) // 3 + 1
-        label_of = {
-            k.qyear * 10 + k.quarter: p
-            for k, p in zip(periods["key"], periods["period"], strict=True)
-        }
-        index = index.assign(period=keys.map(label_of))
+        month = event_date.dt.month
+        keys = (event_date.dt.year + (month >= 4)) * 10 + ((month - 4) % 12) // 3 + 1
+        slot = {k.qyear * 10 + k.quarter: i for i, k in enumerate(periods["key"])}
     else:
-        years = index["index_date"].dt.year + (index["index_date"].dt.month >= 4)
-        labels = {y: financial_year(pd.Timestamp(y, 3, 31)) for y in pd.unique(years)}
-        index = index.assign(period=years.map(labels))
-        index = index[index["period"].isin(set(periods["period"]))]
-    index = index[index["period"].notna()]
-    index = index.sort_values(
-        ["child_id", "period", "index_date", "outcome_date", "offence_id"], kind="stable"
-    ).drop_duplicates(["child_id", "period"], keep="first")
-    index = index.merge(periods[["period", "period_start", "period_end"]], on="period", how="left")
-    index = index.rename(columns={"offence_id": "index_offence_id", "outcome": "index_outcome"})
-    index["follow_up_end"] = index["index_date"] + pd.DateOffset(months=fu)
-    index["proven_by"] = index["index_date"] + pd.DateOffset(months=fu + wait)
+        years = event_date.dt.year + (event_date.dt.month >= 4)
+        keys = years.map({y: financial_year(pd.Timestamp(y, 3, 31)) for y in pd.unique(years)})
+        slot = {label: i for i, label in enumerate(periods["period"])}
+    cohort = keys.map(slot).fillna(-1).to_numpy(dtype=np.int64)  # position in ``periods``
+    e, cohort = e[cohort >= 0], cohort[cohort >= 0]
+    # the earliest index event of each child in each cohort (ties: outcome date, offence id)
+    first = first_rows(
+        [child[e], cohort],
+        [sort_key(index_date.iloc[e]), sort_key(qualifying["outcome_date"].iloc[e]), offence_key[e]],
+    )
+    m, cohort = e[first], cohort[first]  # the members: their index events, and cohorts
+    start_date = index_date.iloc[m].reset_index(drop=True)
+    follow_up_end = start_date + pd.DateOffset(months=fu)
+    proven_by = start_date + pd.DateOffset(months=fu + wait)
 
-    # reoffences: formal, non-breach offences of the same child in the window
-    members = index[
-        ["child_id", "period", "index_offence_id", "index_date", "follow_up_end", "proven_by"]
-    ]
-    cand = qualifying[["offence_id", "child_id", "offence_date", "outcome_date"]]
-    pairs = members.merge(cand, on="child_id", how="inner")
-    after = (
-        pairs["offence_date"] >= pairs["index_date"]
-        if include_index_day
-        else pairs["offence_date"] > pairs["index_date"]
-    )
+    # reoffences: the qualifying offences of the same child committed after the index
+    # date and within the follow-up, proven by the end of the waiting period
+    member, cand = equal_pairs(child[m], child)
+    committed = qualifying["offence_date"].to_numpy()[cand]
+    proven = qualifying["outcome_date"].to_numpy()[cand]
+    day0 = start_date.to_numpy()[member]
+    after = committed >= day0 if include_index_day else committed > day0
     if include_end_day:
-        within = (pairs["offence_date"] <= pairs["follow_up_end"]) & (
-            pairs["outcome_date"] <= pairs["proven_by"]
-        )
+        within = (committed <= follow_up_end.to_numpy()[member]) & (proven <= proven_by.to_numpy()[member])
     else:
-        within = (pairs["offence_date"] < pairs["follow_up_end"]) & (
-            pairs["outcome_date"] < pairs["proven_by"]
-        )
-    hits = pairs[after & within & (pairs["offence_id"] != pairs["index_offence_id"])]
-    per_member = hits.groupby(["child_id", "period"]).agg(
-        reoffences=("offence_id", "size"), first_reoffence_date=("offence_date", "min")
-    )
-    out = index.merge(per_member.reset_index(), on=["child_id", "period"], how="left")
-    out["reoffences"] = out["reoffences"].fillna(0).astype("int64")
-    out["reoffender"] = out["reoffences"] > 0
-    out["incomplete"] = out["proven_by"] > as_of_ts
-    columns = [
-        "child_id", "authority_code", "period", "period_start", "period_end",
-        "index_offence_id", "index_outcome", "index_date", "follow_up_end", "proven_by",
-        "sex", "ethnicity", "age", "age_band", "reoffences", "reoffender",
-        "first_reoffence_date", "incomplete",
-    ]  # fmt: skip
-    out = out[columns].sort_values(["period_start", "child_id"], kind="stable")
+        within = (committed < follow_up_end.to_numpy()[member]) & (proven < proven_by.to_numpy()[member])
+    other = (offence_key[cand] != offence_key[m][member]) | offence_missing[cand]
+    hit = after & within & other
+    reoffences = np.bincount(member[hit], minlength=len(m)).astype("int64")
+    first_date = pd.Series(pd.NaT, index=range(len(m)), dtype=qualifying["offence_date"].dtype)
+    earliest = pd.Series(committed[hit]).groupby(member[hit]).min()
+    first_date.iloc[earliest.index.to_numpy()] = earliest.to_numpy()
+
+    window = periods[["period", "period_start", "period_end"]].iloc[cohort].reset_index(drop=True)
+    members = qualifying.iloc[m].reset_index(drop=True)
+    born = pd.Series(_take(children, "birth_month", child_row[m]))
+    build = {  # each member column, made only when asked for
+        "child_id": lambda: members["child_id"],
+        "authority_code": lambda: members["authority_code"],
+        "period": lambda: window["period"],
+        "period_start": lambda: window["period_start"],
+        "period_end": lambda: window["period_end"],
+        "index_offence_id": lambda: members["offence_id"],
+        "index_outcome": lambda: members["outcome"],
+        "index_date": lambda: start_date,
+        "follow_up_end": lambda: follow_up_end,
+        "proven_by": lambda: proven_by,
+        "sex": lambda: _take(children, "sex", child_row[m]),
+        "ethnicity": lambda: _take(children, "ethnicity", child_row[m]),
+        "age": lambda: age_at(born, start_date),
+        "age_band": lambda: age_band(out["age"] if "age" in out.columns else age_at(born, start_date)),
+        "reoffences": lambda: reoffences,
+        "reoffender": lambda: reoffences > 0,
+        "first_reoffence_date": lambda: first_date,
+        "incomplete": lambda: proven_by > as_of_ts,
+    }
+    out = pd.DataFrame(index=pd.RangeIndex(len(m)))
+    for c in wanted:
+        out[c] = build[c]()
+    if columns is None:  # in cohort order, then child order
+        out = out.iloc[np.lexsort([sort_key(out["child_id"]), sort_key(out["period_start"])])]
     return out.reset_index(drop=True), periods, as_of_ts
 
 
@@ -521,11 +571,12 @@ def reoffending(
     by = _as_tuple(by)
     fu, wait = _months(follow_up, "follow_up"), _months(waiting, "waiting")
     ages = (10, 17)
+    _check_by(by, list(MEMBER_COLUMNS))
     members, periods, as_of_ts = _cohort(
         data, cohort_period, fu, wait, start, end, as_of,
         include_index_day, include_end_day, ages,
+        columns=["period", "reoffender", "reoffences", *by],
     )  # fmt: skip
-    _check_by(by, list(members.columns))
     authorities = _authority_universe(data)
     levels: dict[str, list[object]] = {}
     for c in by:
@@ -541,7 +592,7 @@ def reoffending(
     keys = ["period", *by]
     tallies = members.assign(**{c: members[c].astype(str) for c in by if c != "age"})
     counts = tallies.groupby(keys, observed=True, dropna=False).agg(
-        N=("child_id", "size"), R=("reoffender", "sum"), O=("reoffences", "sum")
+        N=("reoffences", "size"), R=("reoffender", "sum"), O=("reoffences", "sum")
     )
     cells = grid.merge(counts.reset_index(), on=keys, how="left")
     for c in ("N", "R", "O"):

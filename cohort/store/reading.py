@@ -3,11 +3,11 @@
 Opening is cheap: the manifest is read, every file the call needs is checked
 to exist with the size the manifest recorded (a file replaced or truncated
 after writing is caught here), and each table is read only when it is first
-used, with only the columns asked for, through one multi-threaded
-``pyarrow.dataset`` scan of its partitions. Row counts are checked on every
-read; the content hashes of every partition and the data fingerprint are
-checked on demand (``verify=True``, :func:`verify_store`, ``cohort verify``),
-as they were when the store was written.
+used, with only the columns asked for, its partition files read side by side
+by a few threads. Row counts are checked on every read; the content hashes of
+every partition and the data fingerprint are checked on demand
+(``verify=True``, :func:`verify_store`, ``cohort verify``), as they were when
+the store was written.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from cohort.cohortdata import CohortData
@@ -38,6 +38,13 @@ from cohort.store.format import (
 )
 
 __all__ = ["open_store", "verify_store"]
+
+# Arrow allocates from the C library's allocator unless ARROW_DEFAULT_MEMORY_POOL names
+# another: its default (mimalloc) gives each of a scan's threads arenas of its own, and in
+# a fresh process the pages they touch made reading a store and computing a measure about
+# a third slower (benchmarks/national.py; README, "Performance").
+if not os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+    pa.set_memory_pool(pa.system_memory_pool())
 
 
 def _check_file(root: Path, spec: dict[str, Any], what: str) -> None:
@@ -91,20 +98,73 @@ def _read_file(root: Path, spec: dict[str, Any], name: str, wanted: list[str] | 
     return df if wanted is None else df[[c["name"] for c in _columns(spec, wanted, name)]]
 
 
+_READERS: ThreadPoolExecutor | None = None
+
+
+def _readers() -> ThreadPoolExecutor:
+    """The threads that read partition files side by side (the Parquet reader releases
+    the GIL), one per core."""
+    global _READERS
+    if _READERS is None:
+        _READERS = ThreadPoolExecutor(max(1, min(8, os.cpu_count() or 1)), thread_name_prefix="cohort-store")
+    return _READERS
+
+
+def _forget_readers() -> None:
+    """In a forked child the parent's threads do not exist: start a pool of its own."""
+    global _READERS
+    _READERS = None
+
+
+if hasattr(os, "register_at_fork"):  # the batch runner forks a child per report
+    os.register_at_fork(after_in_child=_forget_readers)
+
+
 def _scan(root: Path, spec: dict[str, Any], labels: list[str], names: list[str]) -> pa.Table:
-    """One threaded scan of the partitions ``labels``, ``authority_code`` taken from the paths."""
-    base = root / spec["path"]
-    paths = [str(root / spec["partitions"][label]["path"]) for label in labels]
-    partitioning = ds.partitioning(pa.schema([(_PARTITION_COLUMN, pa.string())]), flavor="hive")
-    missing = [p for p in paths if not os.path.exists(p)]
-    if missing:
-        raise CohortError(f"Store file {missing[0]} is missing: the store was refreshed or changed after "
-                          "it was opened; open it again.")
+    """The columns ``names`` of the partitions ``labels``, each file read whole by one
+    thread, its row count checked against the manifest; ``authority_code``, when asked
+    for, from the partition labels (as the folder names say)."""
+    parts = spec["partitions"]
+    stored = [n for n in names if n != _PARTITION_COLUMN]
+
+    def read(label: str) -> pa.Table:
+        file = root / parts[label]["path"]
+        try:
+            table = pq.ParquetFile(file).read(columns=stored, use_threads=False)
+        except FileNotFoundError as err:
+            raise CohortError(f"Store file {file} is missing: the store was refreshed or changed after "
+                              "it was opened; open it again.") from err
+        except (pa.ArrowException, OSError) as err:
+            raise CohortError(f"Store file {file} cannot be read: {err}") from err
+        if table.num_rows != parts[label]["rows"]:
+            raise CohortError(f"Store table {spec['path']!r}, partition {label!r} ({file}) has "
+                              f"{table.num_rows:,} rows where the manifest recorded {parts[label]['rows']:,}.")
+        return table
+
+    tables = list(_readers().map(read, labels))
     try:
-        dataset = ds.dataset(paths, format="parquet", partitioning=partitioning, partition_base_dir=str(base))
-        return dataset.to_table(columns=names)
-    except (pa.ArrowException, OSError) as err:
-        raise CohortError(f"Store table {spec['path']!r} cannot be read: {err}") from err
+        table = pa.concat_tables(tables, promote_options="permissive")
+    except pa.ArrowException as err:
+        raise CohortError(f"Store table {spec['path']!r}: its partitions' columns differ: {err}") from err
+    if _PARTITION_COLUMN in names:
+        values = pa.array([None if label == _NULL_PARTITION else label for label in labels], pa.string())
+        runs = np.repeat(np.arange(len(labels)), [t.num_rows for t in tables])
+        table = table.append_column(_PARTITION_COLUMN, values.take(pa.array(runs)))
+    return table
+
+
+def _partition_column(parts: dict[str, Any], labels: list[str]) -> pa.Array | None:
+    """The ``authority_code`` column of these partitions from the manifest alone, when each
+    partition's rows are one run of row numbers (as written); None otherwise."""
+    spans = []
+    for label in labels:
+        p = parts[label]
+        if "first_row" not in p or p["last_row"] - p["first_row"] + 1 != p["rows"]:
+            return None
+        spans.append((p["first_row"], label, p["rows"]))
+    spans.sort()
+    values = pa.array([None if label == _NULL_PARTITION else label for _, label, _ in spans], pa.string())
+    return values.take(pa.array(np.repeat(np.arange(len(spans)), [n for _, _, n in spans])))
 
 
 def _read_partitioned(root: Path, spec: dict[str, Any], name: str, codes: list[str] | None,
@@ -115,22 +175,23 @@ def _read_partitioned(root: Path, spec: dict[str, Any], name: str, codes: list[s
     if not labels:
         return _empty_frame(specs)
     names = [c["name"] for c in specs]
-    table = _scan(root, spec, labels, [*names, _ROW] if _PARTITION_COLUMN in names else
-                  [*names, _ROW, _PARTITION_COLUMN])
-    df = table.to_pandas()
-    df = df.sort_values(_ROW, kind="stable").reset_index(drop=True)
-    codes_read = np.where(df[_PARTITION_COLUMN].isna().to_numpy(), _NULL_PARTITION,
-                          df[_PARTITION_COLUMN].astype(str).to_numpy())
-    counts = pd.Series(codes_read).value_counts()
-    for label in labels:
-        if int(counts.get(label, 0)) != parts[label]["rows"]:
-            raise CohortError(
-                f"Store table {name!r}, partition {label!r} ({root / parts[label]['path']}) has "
-                f"{int(counts.get(label, 0)):,} rows where the manifest recorded {parts[label]['rows']:,}."
-            )
-    df = _finish(df.drop(columns=[c for c in df.columns if c not in (*names, _ROW)]), specs,
-                 f"{root / spec['path']}")
+    if names == [_PARTITION_COLUMN] and not verify:
+        # the partition column alone: from the manifest, no file read
+        column = _partition_column(parts, labels)
+        if column is not None:
+            return _finish(pa.table({_PARTITION_COLUMN: column}).to_pandas(), specs, f"{root / spec['path']}")
+    table = _scan(root, spec, labels, [*names, _ROW])
+    # rows back in the order they were written: partitions are read one after another,
+    # so the rows are usually in order already and nothing is moved
+    row = table.column(_ROW).to_numpy()
+    if len(row) > 1 and not (row[1:] > row[:-1]).all():
+        table = table.take(pa.array(np.argsort(row, kind="stable")))
+    table = table.drop_columns([_ROW])
+    df = _finish(table.to_pandas(split_blocks=True, self_destruct=True, memory_pool=pa.default_memory_pool()),
+                 specs, f"{root / spec['path']}")
     if verify:
+        codes_read = np.where(df[_PARTITION_COLUMN].isna().to_numpy(), _NULL_PARTITION,
+                              df[_PARTITION_COLUMN].astype(str).to_numpy())
         _verify_partitions(root, df, codes_read, labels, parts, name)
     return df
 
@@ -156,24 +217,78 @@ def _verify_partitions(root: Path, df: pd.DataFrame, codes_read: np.ndarray, lab
 class LazyTables(MutableMapping):
     """The tables of an opened store, each read on first use (then kept).
 
-    Behaves as a dict of DataFrames; :meth:`rows` gives a table's row count
+    Behaves as a dict of DataFrames. :meth:`select` reads only some columns
+    of a table (and keeps them, so that a later call or a whole read adds
+    only the columns still missing); :meth:`rows` gives a table's row count
     from the manifest without reading it.
+
+    Parameters
+    ----------
+    loaders : mapping of str to callable
+        ``loader(columns)`` reads these columns of the table (all when None).
+    rows : mapping of str to int
+        Row counts from the manifest.
+    columns : mapping of str to list of str
+        The columns each table gives, in order.
     """
 
-    def __init__(self, loaders: Mapping[str, Any], rows: Mapping[str, int]):
+    def __init__(self, loaders: Mapping[str, Any], rows: Mapping[str, int],
+                 columns: Mapping[str, list[str]] | None = None):
         self._loaders = dict(loaders)
         self._rows = dict(rows)
+        self._columns = {k: list(v) for k, v in (columns or {}).items()}
         self._frames: dict[str, pd.DataFrame] = {}
+        self._parts: dict[str, pd.DataFrame] = {}  # tables read in part: some columns
+
+    def _missing(self, name: str, columns: list[str]) -> list[str]:
+        part = self._parts.get(name)
+        return [c for c in columns if part is None or c not in part.columns]
+
+    def _add(self, name: str, new: pd.DataFrame) -> None:
+        part = self._parts.get(name)
+        part = new if part is None else pd.concat([part, new], axis=1)
+        every = self._columns.get(name)
+        if every is not None and len(part.columns) == len(every):
+            self._frames[name] = part[every]
+            self._parts.pop(name, None)
+            del self._loaders[name]
+        else:
+            self._parts[name] = part
+
+    def _read(self, name: str, columns: list[str]) -> pd.DataFrame:
+        """Columns of an unread table, reading only those not read before."""
+        if not columns and name not in self._parts:
+            return pd.DataFrame(index=pd.RangeIndex(self._rows.get(name, 0)))
+        missing = self._missing(name, columns)
+        if missing or name not in self._parts:
+            self._add(name, self._loaders[name](missing))
+        return (self._frames[name] if name in self._frames else self._parts[name])[columns]
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         if name not in self._frames:
             if name not in self._loaders:
                 raise KeyError(name)
-            self._frames[name] = self._loaders.pop(name)()
+            if name in self._columns:
+                self._read(name, self._columns[name])
+            else:
+                self._frames[name] = self._loaders.pop(name)(None)
         return self._frames[name]
+
+    def select(self, name: str, columns: Iterable[str]) -> pd.DataFrame:
+        """The columns of ``columns`` that table ``name`` has, in that order.
+
+        Only the columns not read before are read from the store.
+        """
+        wanted = list(dict.fromkeys(columns))
+        if name in self._frames or name not in self._columns:
+            df = self[name]
+            return df[[c for c in wanted if c in df.columns]]
+        have = set(self._columns[name])
+        return self._read(name, [c for c in wanted if c in have])
 
     def __setitem__(self, name: str, value: pd.DataFrame) -> None:
         self._loaders.pop(name, None)
+        self._parts.pop(name, None)
         self._frames[name] = value
 
     def __delitem__(self, name: str) -> None:
@@ -181,8 +296,12 @@ class LazyTables(MutableMapping):
             del self._frames[name]
         elif name in self._loaders:
             del self._loaders[name]
+            self._parts.pop(name, None)
         else:
             raise KeyError(name)
+
+    def __contains__(self, name: object) -> bool:  # without reading the table
+        return name in self._frames or name in self._loaders
 
     def __iter__(self) -> Iterator[str]:
         return iter([*self._frames, *self._loaders])
@@ -195,8 +314,8 @@ class LazyTables(MutableMapping):
         return len(self._frames[name]) if name in self._frames else int(self._rows.get(name, 0))
 
     def loaded(self) -> list[str]:
-        """The tables read so far."""
-        return list(self._frames)
+        """The tables read so far, wholly or in part."""
+        return [*self._frames, *self._parts]
 
 
 def open_store(
@@ -319,22 +438,23 @@ def read_manifest_data(
     unknown = [t for t in wanted if t not in manifest["tables"]]
     if unknown:
         raise ValueError(f"columns= names tables {unknown} that are not in the store; it has {available}.")
-    loaders, rows = {}, {}
+    loaders, rows, given = {}, {}, {}
     for name in names:
         spec = manifest["tables"][name]
         cols = wanted.get(name)
-        if cols is not None:
-            _columns(spec, cols, name)  # unknown columns fail on open, not on use
+        # the columns the table gives (unknown ones fail on open, not on use)
+        given[name] = [c["name"] for c in _columns(spec, cols, name)]
         if spec["layout"] == "partitioned":
             labels = list(spec["partitions"]) if codes is None else [c for c in codes if c in spec["partitions"]]
             for label in labels:
                 _check_file(root, spec["partitions"][label], f"table {name}, partition {label}")
-            loaders[name] = (lambda spec=spec, name=name, cols=cols:
-                             _read_partitioned(root, spec, name, codes, cols, verify))
+            loaders[name] = (lambda sel, spec=spec, name=name, cols=cols:
+                             _read_partitioned(root, spec, name, codes, cols if sel is None else sel, verify))
             rows[name] = sum(spec["partitions"][label]["rows"] for label in labels)
         else:
             _check_file(root, spec, f"table {name}")
-            loaders[name] = lambda spec=spec, name=name, cols=cols: _read_file(root, spec, name, cols, verify)
+            loaders[name] = (lambda sel, spec=spec, name=name, cols=cols:
+                             _read_file(root, spec, name, cols if sel is None else sel, verify))
             rows[name] = spec["rows"]
     _check_file(root, manifest["attrition"], "attrition log")
     attrition = _read_file(root, manifest["attrition"], _ATTRITION, verify=verify)
@@ -348,7 +468,8 @@ def read_manifest_data(
     chosen = [dates[c] for c in (codes if codes is not None else manifest["authorities"]) if c in dates]
     if chosen:
         metadata["extract_date"] = min(chosen)
-    data = CohortData(LazyTables(loaders, rows), attrition, metadata)
+    # with verify, every read is of whole partitions (to check their hashes): no column reads
+    data = CohortData(LazyTables(loaders, rows, None if verify else given), attrition, metadata)
     if check_fingerprint and codes is None and tables is None and not wanted \
             and data.fingerprint() != manifest["fingerprint"]:
         raise CohortError(
