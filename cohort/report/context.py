@@ -314,9 +314,18 @@ class Report:
         from this store: it holds no KPI records") and skips the section.
         """
         data = self._whole() if whole_store else self.data
-        missing = [t for t in tables if data[t].empty or (
-            "authority_code" in data[t].columns and not whole_store
-            and not data[t]["authority_code"].astype(str).eq(self.authority).any())]
+
+        def absent(t: str) -> bool:
+            # row counts from the store's manifest and the authority column alone: no table is read
+            if data.rows(t) == 0:
+                return True
+            if whole_store:
+                return False
+            codes = data.select(t, ["authority_code"])
+            return "authority_code" in codes.columns and not codes["authority_code"].astype(str).eq(
+                self.authority).any()
+
+        missing = [t for t in tables if absent(t)]
         if not missing:
             return None
         from cohort.report.requirements import TABLE_LABELS

@@ -20,6 +20,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
@@ -142,24 +144,32 @@ def trend(
     names = hue_labels or {}
     groups = [(None, table)] if hue is None else list(table.groupby(hue, sort=False))
     handles = []
+    others = []  # the grey lines of the other values, drawn together as one collection
     for key, g in groups:
         xs = g[x].astype(str).map(pos).to_numpy(dtype=float)
         est = pd.to_numeric(g[y], errors="coerce").to_numpy(dtype=float) * scale
         strong = highlight is None or key == highlight
         colour = _BLUE if strong else _GREY
+        if not strong:
+            others.append(np.column_stack([xs, est]))
+            continue
         label = None if key is None else names.get(str(key), str(key))
-        if highlight is not None and not strong:
-            label = "Other authorities" if not any(h.get_label() == "Other authorities" for h in handles) else None
-        (line,) = ax.plot(xs, est, marker="o", color=colour, lw=2 if strong else 1, alpha=1 if strong else 0.6,
-                          label=label, zorder=3 if strong else 2)
+        (line,) = ax.plot(xs, est, marker="o", color=colour, lw=2, label=label, zorder=3)
         if label:
             handles.append(line)
         if strong and {"lower", "upper"} <= set(g.columns):
             band = ax.fill_between(xs, pd.to_numeric(g["lower"], errors="coerce").to_numpy(dtype=float) * scale,
                                    pd.to_numeric(g["upper"], errors="coerce").to_numpy(dtype=float) * scale,
-                                   color=colour, alpha=0.15, lw=0, label="95% interval")
+                                   color=colour, alpha=0.25 if highlight is not None else 0.15, lw=0,
+                                   label="95% interval", zorder=2.5)
             if not any(h.get_label() == "95% interval" for h in handles):
                 handles.append(band)
+    if others:
+        # one collection rather than a line per authority: 150 lines with markers took most of
+        # a national report's drawing time (a gap where a value is missing, as a line would show)
+        ax.add_collection(LineCollection(others, colors=_GREY, linewidths=1, alpha=0.6, zorder=2))
+        ax.autoscale_view()
+        handles.append(Line2D([], [], color=_GREY, lw=1, alpha=0.6, label="Other authorities"))
     if shade is not None and shade in table.columns:
         flagged = table.loc[table[shade].astype(bool), x].astype(str).unique()
         for p in flagged:
