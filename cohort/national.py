@@ -19,13 +19,14 @@ or an edited measure never reads stale tables.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import inspect
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -117,6 +118,23 @@ def _from_parquet(path: Path) -> pd.DataFrame:
         raise CohortError(f"Shared table {path} has {table.num_rows} rows, not {meta['rows']}.")
     df = table.to_pandas()
     return pd.DataFrame({c["name"]: _cast(df[c["name"]], c) for c in meta["columns"]})
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """An exclusive lock on ``path`` (a lock file) between processes, where the system has
+    ``fcntl`` (elsewhere no lock: two reports may then compute the same table)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    with open(path, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _code_digest() -> str:
@@ -238,13 +256,18 @@ class NationalTables:
         if key not in self._calls:
             table = self._sliced(measure, args)
             path = self.folder / "calls" / f"{measure}-{key}.parquet" if self.folder is not None else None
-            if table is None and path is not None and path.is_file():
-                table = _from_parquet(path)
+            if table is None and path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                # one computation per batch: a report that asks while another computes the
+                # same call waits for it and reads its table
+                with _locked(path.with_name(f".{path.name}.lock")):
+                    if path.is_file():
+                        table = _from_parquet(path)
+                    else:
+                        table = _MEASURES[measure](self.data, **kwargs)
+                        _to_parquet(table, path, {"measure": measure, "arguments": args})
             if table is None:
                 table = _MEASURES[measure](self.data, **kwargs)
-                if path is not None:
-                    path.parent.mkdir(exist_ok=True)
-                    _to_parquet(table, path, {"measure": measure, "arguments": args})
             self._calls[key] = table
         return self._calls[key].copy()
 

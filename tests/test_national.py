@@ -231,3 +231,49 @@ def test_other_all_authority_calls_are_computed_once_and_kept(store, tmp_path, m
     # tables added to the folder later keep the calls already there
     cohort.national_tables(store, cache=tmp_path / "s", tables=["custody_rolling_12m"])
     assert len(list((first.folder / "calls").glob("*.parquet"))) == 2
+
+
+def test_a_report_asks_the_batch_for_every_authority_and_reports_share_one_fit(store, tmp_path, monkeypatch):
+    """``Report.national()``: in a batch ($COHORT_SHARED_DIR) the first report that asks for an
+    all-authority model fits it and writes it to the batch's folder; a report asking at the
+    same time waits for that fit (one fit, not two); later reports read it. Run on its own, a
+    report computes the same table from the store."""
+    import threading
+    import warnings
+
+    kwargs = {"outcome": "court", "blocks": [["age", "sex"]], "period": ("2023/24 Q1", "2024/25 Q4"),
+              "profile": False}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = cohort.adjusted_disparity(cohort.open_store(store), **kwargs)
+        alone = cohort.Report(cohort.open_store(store, authorities=["X01"]), "X01", title="t")
+        assert_frame_equal(alone.national(store).adjusted_disparity(**kwargs), want, check_exact=True)
+    with pytest.raises(CohortError, match="needs the store"):
+        alone.national()
+
+    fits = []
+    real = national._MEASURES["adjusted_disparity"]
+
+    def counted(*args, **kw):
+        fits.append(1)
+        return real(*args, **kw)
+
+    monkeypatch.setenv("COHORT_SHARED_DIR", str(tmp_path / "batch"))
+    monkeypatch.setitem(national._MEASURES, "adjusted_disparity", counted)
+    got = []
+
+    def report(code):
+        rep = cohort.Report(cohort.open_store(store, authorities=[code]), code, title="t")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            got.append(rep.national(store).adjusted_disparity(**kwargs))
+
+    threads = [threading.Thread(target=report, args=(c,)) for c in ("X01", "X02")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    report("X03")
+    assert len(fits) == 1 and len(got) == 3
+    for table in got:
+        assert_frame_equal(table, want, check_exact=True)

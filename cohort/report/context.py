@@ -345,6 +345,36 @@ class Report:
             self._units["_whole"] = {"data": open_store(self.store)}
         return self._units["_whole"]["data"]
 
+    def national(self, store: str | os.PathLike | None = None) -> Any:
+        """Every authority's tables and models of the store, shared by the batch's reports.
+
+        A report that sets its authority beside every other (e.g. the
+        disproportionality report's custody model fitted on every authority)
+        asks for the table here as it would ask the measure:
+        ``rep.national(store).adjusted_disparity(outcome="custody", ...)``
+        gives what ``cohort.adjusted_disparity(cohort.open_store(store), ...)``
+        gives. In a batch the first report computes it and the others read it
+        from the batch's private folder (``$COHORT_SHARED_DIR``); a report run
+        on its own computes it. See :func:`cohort.national_tables`.
+
+        Parameters
+        ----------
+        store : path, optional
+            The store (default: the one the report was opened with).
+        """
+        from cohort.national import national_tables
+
+        source = store if store is not None else self.store
+        if source is None:
+            raise CohortError("Report.national() needs the store: pass store= (the report's data "
+                              "were not opened from one).")
+        folder = os.environ.get("COHORT_SHARED_DIR")
+        key = f"_national_{Path(source)}"
+        if key not in self._units:
+            self._units[key] = {"tables": national_tables(
+                source, cache=Path(folder) / "national" if folder else None, tables=[])}
+        return self._units[key]["tables"]
+
     def unit(self, name: str) -> dict[str, Any]:
         """A protection unit of the report's quarter and edition (every authority's rows).
 

@@ -206,6 +206,55 @@ def test_profile_limits_equal_r_confint_and_exact_roots(infert_fit):
     )
 
 
+def test_profile_of_some_covariates_gives_their_r_limits_only(infert):
+    """``profile=["education"]`` profiles the education terms alone: their limits are R's
+    uniroot roots quoted in the test above (rows education0-5yrs and education12+ yrs), to
+    1e-6; the other terms' profile limits are left NaN (a model adjusted for 150
+    authorities is profiled only where its interval is read)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallCountWarning)
+        fit = logistic(infert, "case", COVARIATES, reference={"education": "6-11yrs"}, profile=["education"])
+    c = fit.coefficients.set_index("term")
+    roots = {"education[0-5yrs]": (-0.5558817568004, 2.6133950802099),
+             "education[12+ yrs]": (-1.0219225034912, 0.2923709840330)}
+    for term, (lo, hi) in roots.items():
+        assert c.loc[term, "profile_lower"] == pytest.approx(lo, abs=1e-6)
+        assert c.loc[term, "profile_upper"] == pytest.approx(hi, abs=1e-6)
+    others = c.drop(index=list(roots))
+    assert others[["profile_lower", "profile_upper"]].isna().all().all()
+    with pytest.raises(ValueError, match="not covariates"):
+        logistic(infert, "case", COVARIATES, profile=["ethnicity"])
+
+
+def test_profile_limits_of_a_model_with_many_area_terms():
+    """A custody model adjusted for 40 areas (indicator columns: the refits use a sparse
+    design) against R, ``tests/stats/reference/logistic_many_areas.R``::
+
+        fit <- glm(custody ~ group + gravity + area, data = d, family = binomial())
+        coef(summary(fit))[c("groupAsian", "groupBlack"), ]
+                         Estimate     Std. Error        z value          Pr(>|z|)
+        groupAsian 0.227357100115 0.237579734580 0.956971774198 0.338581501833052
+        groupBlack 0.798860538008 0.204472132389 3.906940905228 0.000093472002401
+        profile_roots(fit, d$custody, c("groupAsian", "groupBlack"))   # uniroot, as above
+                              [,1]           [,2]
+        groupAsian -0.249940342271 0.683981056288
+        groupBlack  0.394769298877 1.197576539394
+    """
+    d = pd.read_csv(DATA / "many_areas.csv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallCountWarning)
+        fit = logistic(d, "custody", ["group", "gravity", "area"], reference={"group": "White"},
+                       profile=["group"])
+    c = fit.coefficients.set_index("term")
+    expected = {"group[Asian]": (0.227357100115, 0.237579734580, -0.249940342271, 0.683981056288),
+                "group[Black]": (0.798860538008, 0.204472132389, 0.394769298877, 1.197576539394)}
+    for term, (b, se, lo, hi) in expected.items():
+        assert c.loc[term, "coefficient"] == pytest.approx(b, abs=1e-6)
+        assert c.loc[term, "std_error"] == pytest.approx(se, abs=1e-6)
+        assert c.loc[term, "profile_lower"] == pytest.approx(lo, abs=1e-6)
+        assert c.loc[term, "profile_upper"] == pytest.approx(hi, abs=1e-6)
+
+
 def test_profile_limit_is_where_the_likelihood_ratio_statistic_is_critical(infert):
     """Definition check, independent of R: refitting with parity fixed at each
     profile limit (as a constant column moved into the outcome's offset, by

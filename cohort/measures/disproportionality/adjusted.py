@@ -258,7 +258,7 @@ def adjusted_disparity(
                 # profile limits only where the estimates exist (the search is slow and
                 # can fail on a separated term); separated fits keep Wald limits
                 fit = logistic(frame, outcome, ["group_value", *terms_in],
-                               reference=model_refs, level=level, profile=True,
+                               reference=model_refs, level=level, profile=["group_value"],
                                min_cell=min_cell)
                 profiled = True
         messages = [f"{', '.join(constant)} left out (one value only)"] if constant else []
