@@ -133,6 +133,44 @@ class CohortData:
                 out[name] = df
         return CohortData(out, self.attrition, dict(self.metadata))
 
+    def by_authority(self, codes: Iterable[str] | None = None) -> dict[str, CohortData]:
+        """Each authority's subset of the data, as :meth:`authority` gives it, split in one pass.
+
+        For work done authority by authority over many authorities (a batch's
+        KPIs for 150 services): each table is grouped once instead of
+        filtered once per authority.
+
+        Parameters
+        ----------
+        codes : iterable of str, optional
+            The authorities wanted (default: those of the ``authorities`` table).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> d = CohortData({"authorities": pd.DataFrame({"authority_code": ["X01", "X02"]}),
+        ...                 "children": pd.DataFrame({"child_id": ["a", "b", "c"],
+        ...                                           "authority_code": ["X01", "X02", "X01"]})})
+        >>> parts = d.by_authority()
+        >>> parts["X01"].children["child_id"].tolist(), parts["X02"].children["child_id"].tolist()
+        (['a', 'c'], ['b'])
+        """
+        wanted = (list(dict.fromkeys(map(str, codes))) if codes is not None
+                  else list(dict.fromkeys(map(str, self.authorities.get("authority_code", [])))))
+        tables: dict[str, dict[str, pd.DataFrame]] = {c: {} for c in wanted}
+        for name in list(self.tables):
+            df = self.tables[name]
+            if "authority_code" not in df.columns:
+                for c in wanted:
+                    tables[c][name] = df
+                continue
+            positions = df.groupby(df["authority_code"].astype(str), sort=False, dropna=True).indices
+            for c in wanted:
+                rows = positions.get(c)
+                tables[c][name] = (df.iloc[:0].reset_index(drop=True) if rows is None
+                                   else df.take(rows).reset_index(drop=True))
+        return {c: CohortData(tables[c], self.attrition, dict(self.metadata)) for c in wanted}
+
     def __repr__(self) -> str:
         # a store's tables are read on first use: count them from the manifest
         rows = getattr(self.tables, "rows", None)

@@ -199,9 +199,9 @@ def _present(lay: _Layout, g: _Graph, sol: _Solution, policy: Policy, mitigation
     why = np.full((nr, nc), "", dtype=object)
     for j in range(nc):
         col = frame.iloc[:, j]
-        for r in range(nr):
-            x = col.iat[r]
-            text[r, j] = "" if _isna(x) else x
+        values = col.to_numpy(dtype=object, copy=True)
+        values[col.isna().to_numpy(dtype=bool)] = ""
+        text[:, j] = values
     for (r, j), node in lay.count_cells.items():
         if sol.suppressed[node]:
             text[r, j], sup[r, j] = MARKER, True

@@ -922,3 +922,16 @@ def test_kpis_year_to_date_counts_the_year_so_far():
     assert suitable(through="2023/24 Q4") == suitable() == (2, 2)
     with pytest.raises(ValueError, match="not a quarter of the financial year"):
         kpis_year(data, "X01", "2023/24", through="2024/25 Q1")
+
+
+def test_without_change_the_figures_are_the_same_and_the_comparison_empty(sefton, tables, year):
+    """``change=False`` (what the batch's every-authority KPI tables use): the Sefton figures
+    checked above, unchanged, with the comparison columns empty."""
+    tidy = [*KEY_COLUMNS, *TIDY_COLUMNS]
+    for q in QUARTERS[1:]:
+        plain = kpis(sefton, AUTH, q, change=False)
+        pd.testing.assert_frame_equal(plain[tidy], tables[q][tidy], check_exact=True)
+        assert plain[list(CHANGE_COLUMNS)].isna().all().all()
+    plain_year = kpis_year(sefton, AUTH, "2023/24", change=False)
+    pd.testing.assert_frame_equal(plain_year[tidy], year[tidy], check_exact=True)
+    assert plain_year[list(CHANGE_COLUMNS)].isna().all().all()

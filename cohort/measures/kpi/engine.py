@@ -222,6 +222,13 @@ def _with_change(current: pd.DataFrame, previous: pd.DataFrame, keys: Sequence[s
     return out
 
 
+def _no_change(current: pd.DataFrame) -> pd.DataFrame:
+    """The comparison columns :func:`_with_change` adds, left empty (no comparison asked for)."""
+    return current.assign(previous_numerator=np.nan, previous_denominator=np.nan, previous_estimate=np.nan,
+                          change=np.nan, change_lower=np.nan, change_upper=np.nan, change_unit=None,
+                          direction=None)
+
+
 def _finish(table: pd.DataFrame, period_cols: Mapping[str, str], basis: Basis,
             defs: KpiDefinitions) -> pd.DataFrame:
     for i, (name, value) in enumerate(period_cols.items()):

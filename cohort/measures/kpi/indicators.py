@@ -16,7 +16,7 @@ from cohort.measures.kpi.definitions import (
     KpiDefinitions,
     _definitions,
 )
-from cohort.measures.kpi.engine import _evaluate_all, _finish, _frames, _with_change
+from cohort.measures.kpi.engine import _evaluate_all, _finish, _frames, _no_change, _with_change
 from cohort.measures.kpi.records import _codes, _cohort_records
 from cohort.periods import QuarterLike, financial_year_bounds, quarter_label
 from cohort.periods import financial_year as _financial_year_label
@@ -30,6 +30,7 @@ def kpis(
     level: float = 0.95,
     *,
     definitions: str | KpiDefinitions = "yjb_2023",
+    change: bool = True,
 ) -> pd.DataFrame:
     """The ten YJB key performance indicators for one authority and quarter.
 
@@ -53,6 +54,10 @@ def kpis(
     definitions : str or KpiDefinitions, default "yjb_2023"
         Version of the KPI definitions (see :data:`DEFINITIONS`), or a
         modified copy of one (e.g. another serious violence gravity).
+    change : bool, default True
+        Compare with the previous quarter. ``False`` leaves the comparison
+        columns empty and does half the work (for tables that show no
+        change, such as every authority's quarters side by side).
 
     Returns
     -------
@@ -142,11 +147,11 @@ def kpis(
     defs = _definitions(definitions)
     period, start, end = quarter_window(quarter)
     tables = []
-    for p in (period, period - 1):  # data problems are reported for the quarter asked for
+    for p in (period, period - 1) if change else (period,):  # problems reported for the quarter asked for
         _, s, e = quarter_window(p)
         frames = _frames(data, authority, s, e, basis, defs, False, warn=p == period)
         tables.append(_evaluate_all(frames, defs, level))
-    table = _with_change(tables[0], tables[1], KEY_COLUMNS, level)
+    table = _with_change(tables[0], tables[1], KEY_COLUMNS, level) if change else _no_change(tables[0])
     return _finish(table, {"authority_code": authority, "quarter": quarter_label(period)}, basis, defs)
 
 
@@ -159,6 +164,7 @@ def kpis_year(
     *,
     definitions: str | KpiDefinitions = "yjb_2023",
     through: QuarterLike | None = None,
+    change: bool = True,
 ) -> pd.DataFrame:
     """The ten KPIs for a whole financial year, counting distinct children.
 
@@ -189,6 +195,9 @@ def kpis_year(
         Count the year to date: from the year's first day to the last day of
         this quarter of the year (the comparison is the same span of the
         previous year). Default: the whole year.
+    change : bool, default True
+        Compare with the previous financial year; ``False`` leaves the
+        comparison columns empty.
 
     Returns
     -------
@@ -236,10 +245,10 @@ def kpis_year(
             raise ValueError(f"through={through!r} is not a quarter of the financial year {financial_year!r}")
         spans = [(start, last), (spans[1][0], last - pd.DateOffset(years=1))]
     tables = []
-    for s, e in spans:
+    for s, e in spans if change else spans[:1]:
         frames = _frames(data, authority, s, e, basis, defs, True, warn=s == start)
         tables.append(_evaluate_all(frames, defs, level))
-    table = _with_change(tables[0], tables[1], KEY_COLUMNS, level)
+    table = _with_change(tables[0], tables[1], KEY_COLUMNS, level) if change else _no_change(tables[0])
     label = _financial_year_label(start)
     return _finish(table, {"authority_code": authority, "financial_year": label}, basis, defs)
 
