@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cohort.disclosure.graph import _Graph
 from cohort.disclosure.lp_audit import _Solution
@@ -157,7 +159,15 @@ class Protected:
         audit["affected_cells"] = kept.map("; ".join)
         audit["n_affected"] = kept.map(len)
         values = self.values[keep] if isinstance(self.values, pd.DataFrame) else self.values[keep]
-        cells = self.cells[self.cells["cell"].map(mine)] if len(self.cells) else self.cells
+        if len(self.cells):
+            # as mine(), a column at a time (a national table has thousands of cells)
+            heads = pa.array(self.cells["cell"].astype(str).to_numpy(dtype=object), pa.string())
+            for sep in (" / ", " ("):
+                heads = pc.list_element(pc.split_pattern(heads, sep, max_splits=1), 0)
+            keep_cells = pc.is_in(heads, value_set=pa.array(sorted(labels), pa.string()))
+            cells = self.cells[keep_cells.to_numpy(zero_copy_only=False)]
+        else:
+            cells = self.cells
         return Protected(table=table, values=values, suppressed=sup, reasons=self.reasons[keep],
                          audit=audit, cells=cells, policy=self.policy, name=name or self.name,
                          mitigation=self.mitigation, _layout=lay)
