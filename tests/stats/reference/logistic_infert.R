@@ -23,17 +23,7 @@ cat("deviance", deviance(fit), "null", fit$null.deviance, "AIC", AIC(fit),
 
 # The exact profile limits: roots of D_j(b) - D = qchisq(0.95, 1), D_j(b) the deviance
 # with beta_j fixed at b (an offset) and the other coefficients refitted.
-profile_roots <- function(fit, y, j_names, level = 0.95) {
-  X <- model.matrix(fit); D <- deviance(fit); crit <- qchisq(level, 1)
-  t(sapply(j_names, function(name) {
-    j <- match(name, colnames(X))
-    dev <- function(b) deviance(glm.fit(X[, -j, drop = FALSE], y, offset = b * X[, j],
-      family = binomial(), control = glm.control(epsilon = 1e-14, maxit = 100))) - D - crit
-    b <- coef(fit)[j]; s <- sqrt(diag(vcov(fit)))[j]
-    c(uniroot(dev, c(b - 5 * s, b), tol = 1e-12)$root,
-      uniroot(dev, c(b, b + 5 * s), tol = 1e-12)$root)
-  }))
-}
+source("reference/profile_roots.R")
 print(profile_roots(fit, d$case, colnames(model.matrix(fit))))
 
 # Quasi-complete separation: no child in group "C" has the outcome.
