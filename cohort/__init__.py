@@ -36,7 +36,8 @@ from cohort.measures.evaluation import Evaluation, evaluate
 from cohort.measures.fte import fte
 from cohort.measures.kpi import kpis, kpis_year
 from cohort.measures.profile import profile
-from cohort.measures.reoffending import reoffending, time_to_reoffence
+from cohort.measures.reoffending import reoffending
+from cohort.measures.time_to_reoffence import time_to_reoffence
 from cohort.measures.victims import victims
 from cohort.national import NationalTables, national_tables
 from cohort.participants import read_participants

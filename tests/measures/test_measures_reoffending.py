@@ -11,7 +11,8 @@ import pytest
 
 from cohort.cohortdata import CohortData
 from cohort.measures._common import TIDY_COLUMNS
-from cohort.measures.reoffending import reoffending, reoffending_cohort, time_to_reoffence
+from cohort.measures.reoffending import reoffending, reoffending_cohort
+from cohort.measures.time_to_reoffence import time_to_reoffence
 
 CAUTION = "Youth caution"
 LATE = "2030-01-01"  # an as_of after every waiting period
