@@ -293,6 +293,16 @@ class Report:
         dict of str to Protected
             ``"representation"``, ``"relative_rate_index"`` and
             ``"cumulative_relative_rate"``.
+
+        Examples
+        --------
+        >>> import cohort
+        >>> data = cohort.synthetic.generate(seed=1, authorities=1, scale=0.2)
+        >>> rep = cohort.Report(data, "X01", title="Disproportionality", policy="publication")
+        >>> t = rep.disproportionality_tables(cohort.disproportionality(data),
+        ...                                   cohort.disproportionality(data, denominator="population"))
+        >>> list(t), rep.summary()["checks_failed"]
+        (['representation', 'relative_rate_index', 'cumulative_relative_rate'], 0)
         """
         from cohort.measures.disproportionality import relative_rate_table, representation_table
         from cohort.report.disproportionality_set import NAMES, disproportionality_set

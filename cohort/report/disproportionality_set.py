@@ -53,6 +53,18 @@ def disproportionality_set(representation: pd.DataFrame, relative: pd.DataFrame,
     TableSet
         Tables ``representation``, ``relative_rate_index`` and
         ``cumulative_relative_rate`` with their options and relations.
+
+    Examples
+    --------
+    >>> import cohort
+    >>> from cohort.measures.disproportionality import relative_rate_table, representation_table
+    >>> data = cohort.synthetic.generate(seed=1, authorities=1, scale=0.2)
+    >>> rri = cohort.disproportionality(data)
+    >>> cum = cohort.disproportionality(data, denominator="population")
+    >>> ts = disproportionality_set(representation_table(rri), relative_rate_table(rri), relative_rate_table(cum))
+    >>> r = ts.relations[0]  # the same stage and group's count in two tables
+    >>> (r.whole.table, r.parts[0].table, r.whole.where == r.parts[0].where)
+    ('cumulative_relative_rate', 'representation', True)
     """
     ts = TableSet("disproportionality")
     ts.tables = {"representation": representation.reset_index(drop=True),
