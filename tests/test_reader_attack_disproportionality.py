@@ -120,7 +120,7 @@ def reports(tmp_path_factory):
     """The disproportionality report of three authorities, both editions, through the batch
     runner, from the demonstration's store (``cohort demo``: seed 2024, five authorities,
     scale 1). Protected table by table, these reports printed in one table counts hidden in
-    another (Ashbridge's 12 Mixed children at court) and gave back small counts exactly
+    another (X01's 12 children of Mixed ethnicity at court) and gave back small counts exactly
     (X03's and X05's children of unknown ethnicity at court: 1 and 3)."""
     from cohort import batch, synthetic
     from cohort.store import write_store
