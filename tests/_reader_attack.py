@@ -25,7 +25,8 @@ import numpy as np
 import openpyxl
 
 MARK = "[c]"
-LABELS = ("KPI", "Measure", "Category", "Characteristic", "Group", "Period", "Authority name")
+LABELS = ("KPI", "Measure", "Category", "Characteristic", "Group", "Period", "Authority name", "Stage",
+          "Compared with", "Model")
 _FIG = re.compile(r"^(?P<pct>\S+) \((?:(?P<n>[^ ]+) )?of (?P<d>[^)]+)\)$")
 
 

@@ -270,6 +270,54 @@ class Report:
         self.protected[name] = result
         return result
 
+    def disproportionality_tables(self, relative: pd.DataFrame, cumulative: pd.DataFrame) -> dict[str, Any]:
+        """The disproportionality report's count tables, protected together.
+
+        The representation table, the relative rate table and the cumulative
+        table show the same children (a stage's count of a group in all three,
+        the feeding stage's count as a relative rate's base): protected one by
+        one, a count hidden in one would be printed in another. They are
+        protected as one set (:mod:`cohort.report.disproportionality_set`)
+        and remembered for the audit, as :meth:`table` does.
+
+        Parameters
+        ----------
+        relative : pandas.DataFrame
+            :func:`cohort.disproportionality` with each stage over the stage
+            that feeds it.
+        cumulative : pandas.DataFrame
+            :func:`cohort.disproportionality` with ``denominator="population"``.
+
+        Returns
+        -------
+        dict of str to Protected
+            ``"representation"``, ``"relative_rate_index"`` and
+            ``"cumulative_relative_rate"``.
+
+        Examples
+        --------
+        >>> import cohort
+        >>> data = cohort.synthetic.generate(seed=1, authorities=1, scale=0.2)
+        >>> rep = cohort.Report(data, "X01", title="Disproportionality", policy="publication")
+        >>> t = rep.disproportionality_tables(cohort.disproportionality(data),
+        ...                                   cohort.disproportionality(data, denominator="population"))
+        >>> list(t), rep.summary()["checks_failed"]
+        (['representation', 'relative_rate_index', 'cumulative_relative_rate'], 0)
+        """
+        from cohort.measures.disproportionality import relative_rate_table, representation_table
+        from cohort.report.disproportionality_set import NAMES, disproportionality_set
+        from cohort.report.protection import protect_set
+
+        taken = [n for n in NAMES if n in self.protected]
+        if taken:
+            raise CohortError(f"tables named {taken} are already in this report")
+        tset = disproportionality_set(representation_table(relative), relative_rate_table(relative),
+                                      relative_rate_table(cumulative))
+        out = protect_set(tset, self.policy)
+        for name in NAMES:
+            self.protected[name] = out[name]
+        return {name: out[name] for name in NAMES}
+
     def show(self, table: Any, caption: str | None = None, **kwargs: Any) -> _HTML:
         """Display a protected table (or a :class:`Presented` one) as an accessible table.
 
