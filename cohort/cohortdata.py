@@ -124,14 +124,8 @@ class CohortData:
         return h.hexdigest()[:16]
 
     def authority(self, code: str) -> CohortData:
-        """The subset of the data that belongs to one authority."""
-        out = {}
-        for name, df in self.tables.items():
-            if "authority_code" in df.columns:
-                out[name] = df[df["authority_code"] == code].reset_index(drop=True)
-            else:
-                out[name] = df
-        return CohortData(out, self.attrition, dict(self.metadata))
+        """The subset of the data that belongs to one authority (see :meth:`by_authority`)."""
+        return self.by_authority([code])[code]
 
     def by_authority(self, codes: Iterable[str] | None = None) -> dict[str, CohortData]:
         """Each authority's subset of the data, as :meth:`authority` gives it, split in one pass.
