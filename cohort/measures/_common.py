@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -43,18 +43,27 @@ def age_at(birth_month: pd.Series, when: pd.Timestamp | pd.Series) -> pd.Series:
     >>> age_at(pd.Series(["2010-03", "2010-04"]), pd.Timestamp("2024-03-31")).tolist()
     [14, 13]
     """
-    # each distinct birth month is parsed once (there are a few hundred, for many children)
+    # each distinct birth month is parsed once (there are a few hundred, for many children),
+    # and the arithmetic is on integer arrays
     codes, months = pd.factorize(birth_month)
     parsed = pd.to_datetime(pd.Index(months).astype(str) + "-15", format="%Y-%m-%d", errors="coerce")
-    born = pd.Series(parsed.take(codes, allow_fill=True, fill_value=pd.NaT), index=birth_month.index)
-    when = pd.to_datetime(when)
+    known = np.append(~parsed.isna(), False)  # code -1 (a missing month) takes the last slot
+    born_y = np.append(parsed.year.to_numpy(dtype=float, na_value=0), 0).astype(np.int64)[codes]
+    born_m = np.append(parsed.month.to_numpy(dtype=float, na_value=0), 0).astype(np.int64)[codes]
+    ok = known[codes]
     if isinstance(when, pd.Series):
-        wy, wm, wd = when.dt.year, when.dt.month, when.dt.day
+        stamps = pd.to_datetime(when).to_numpy(dtype="datetime64[ns]")
     else:
-        wy, wm, wd = when.year, when.month, when.day
-    years = wy - born.dt.year
-    before = (wm < born.dt.month) | ((wm == born.dt.month) & (wd < 15))
-    return (years - before.astype(int)).astype("Int64")
+        stamps = np.full(len(codes), np.datetime64(pd.Timestamp(when).to_datetime64(), "ns"))
+    ok &= ~np.isnat(stamps)
+    years = stamps.astype("datetime64[Y]")
+    month_starts = stamps.astype("datetime64[M]")
+    wy = years.astype(np.int64) + 1970
+    wm = (month_starts - years.astype("datetime64[M]")).astype(np.int64) + 1
+    wd = (stamps.astype("datetime64[D]") - month_starts.astype("datetime64[D]")).astype(np.int64) + 1
+    before = (wm < born_m) | ((wm == born_m) & (wd < 15))
+    age = pd.arrays.IntegerArray(wy - born_y - before, ~ok)
+    return pd.Series(age, index=birth_month.index)
 
 
 def age_band(age: pd.Series) -> pd.Series:
@@ -121,6 +130,42 @@ def first_rows(groups: Sequence[np.ndarray], order: Sequence[np.ndarray]) -> np.
         sorted_k = k[position]
         new[1:] |= sorted_k[1:] != sorted_k[:-1]
     return position[new]
+
+
+def first_by_min(groups: np.ndarray, keys: Sequence[np.ndarray | Callable[[np.ndarray], np.ndarray]]) -> np.ndarray:
+    """Positions of the first row of each group when ordered by ``keys``: the rows
+    :func:`first_rows` gives for ``([groups], keys)``, in position order.
+
+    ``groups`` are non-negative integer codes; each key is an integer array (e.g. from
+    :func:`sort_key`) or a function giving the keys of the rows it is passed (positions),
+    called only for the rows still tied (e.g. a text column ranked with :func:`sort_key`:
+    the rank of a subset orders it as the rank of the whole). Each key keeps the rows at
+    their group's minimum, a pass over the rows rather than a sort; rows tied on every key
+    give the earliest.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> groups, day = np.array([1, 0, 1, 0]), np.array([5, 3, 2, 3])
+    >>> names = pd.Series(["d", "c", "b", "a"])
+    >>> first_by_min(groups, [day, lambda rows: sort_key(names.iloc[rows])]).tolist()
+    [2, 3]
+    """
+    rows = np.arange(len(groups))
+    if not len(rows):
+        return rows
+    size = int(groups.max()) + 1
+    n_groups = int(np.count_nonzero(np.bincount(groups, minlength=size)))
+    for key in keys:
+        if len(rows) == n_groups:  # one row left in every group
+            break
+        k = np.asarray(key(rows) if callable(key) else key[rows], dtype=np.int64)
+        g = groups[rows]
+        best = np.full(size, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(best, g, k)
+        rows = rows[k == best[g]]
+    _, first = np.unique(groups[rows], return_index=True)  # the earliest of those still tied
+    return np.sort(rows[first])
 
 
 def match_codes(keys: pd.Series, values: pd.Series) -> tuple[np.ndarray, np.ndarray]:

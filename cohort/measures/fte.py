@@ -29,12 +29,14 @@ from cohort.measures._common import (
     TIDY_COLUMNS,
     age_at,
     age_band,
-    first_in_groups,
+    first_by_min,
     lookup_first,
+    match_codes,
+    sort_key,
 )
 from cohort.periods import financial_year, period_table, quarter
 from cohort.population import population_for_period
-from cohort.population.for_period import _mid_year_for
+from cohort.population.for_period import _choose_mid_year, _mid_year_for
 from cohort.stats import rate_ci
 
 __all__ = ["first_time_entrants", "fte"]
@@ -288,37 +290,32 @@ def _population_rates(
     frame["population_year"] = pd.array([pd.NA] * len(frame), dtype="Int64")
     frame["note"] = pd.Series([None] * len(frame), dtype=object)
 
-    # Which mid-year each period uses, and the note when another stood in: decided by
-    # population_for_period on the table's mid-years alone, once for the periods that want
-    # the same mid-year. Each population used is summed to the cells once, and the
-    # denominators joined to every period by one merge.
-    years = population[["mid_year"]].drop_duplicates() if "mid_year" in population.columns else population
-    wants: dict[int, list] = {}
-    for p in periods.itertuples(index=False):
-        wants.setdefault(_mid_year_for(period_kind, p.key, convention)[1], []).append(p)
+    # Which mid-year each period uses, and the note when another stood in: the rule of
+    # population_for_period, on the table's mid-years alone. Each population used is summed
+    # to the cells once, and the denominators joined to every period by one merge.
+    have = (sorted(int(y) for y in population["mid_year"].dropna().unique())
+            if "mid_year" in population.columns else None)
     used: dict[object, tuple[int, str | None]] = {}  # period -> (mid-year, fallback note)
     errors: dict[object, str] = {}  # period -> why no population
-    for group in wants.values():
+    for p in periods.itertuples(index=False):
+        label, year = _mid_year_for(period_kind, p.key, convention)
         try:
-            chosen = population_for_period(years, period_kind, group[0].key, convention, fallback=True)
-        except ValueError:
-            for p in group:  # each period's own message
-                try:
-                    population_for_period(years, period_kind, p.key, convention, fallback=True)
-                except ValueError as err:
-                    errors[p.period] = str(err)
-            continue
-        note = chosen["population_note"].iloc[0]
-        for p in group:
-            used[p.period] = (int(chosen["mid_year"].iloc[0]),
-                              None if note is None or pd.isna(note) else str(note))
+            if have is None:  # its message: the table has no mid_year column
+                population_for_period(population, period_kind, p.key, convention)
+            used[p.period] = _choose_mid_year(have, year, True, f"{period_kind} {label}", convention)
+        except ValueError as err:
+            errors[p.period] = str(err)
     period = frame["period"]
     mid = period.map({k: v[0] for k, v in used.items()}).astype("Int64")
     fallback = period.map({k: v[1] for k, v in used.items()})
     frame["population_year"] = mid
     cells, reasons = [], {}
-    for year in sorted({v[0] for v in used.values()}):
-        summed, reason = _population_by(population[population["mid_year"] == year], by, authorities, ages)
+    needed = sorted({v[0] for v in used.values()})
+    # the population split by mid-year once (not one filter of the whole table a year)
+    by_year = dict(iter(population[population["mid_year"].isin(needed)].groupby("mid_year", sort=True))) \
+        if needed else {}
+    for year in needed:
+        summed, reason = _population_by(by_year[year], by, authorities, ages)
         if summed is None:
             reasons[year] = reason
         else:
@@ -349,18 +346,21 @@ def _population_rates(
 
 
 def _with_child(events: pd.DataFrame, data: CohortData,
-                columns: Sequence[str] = _CHILD_COLUMNS) -> pd.DataFrame:
+                columns: Sequence[str] = _CHILD_COLUMNS, *, rows: np.ndarray | None = None,
+                children: pd.DataFrame | None = None) -> pd.DataFrame:
     """Attach the child's sex, ethnicity and birth month (or ``columns`` of them; not
     their authority).
 
     The child's first row in ``children`` is used: the result is what
     ``events.merge(children.drop_duplicates("child_id"), how="left")`` gives,
-    found by one lookup rather than a merge.
+    found by one lookup rather than a merge. ``rows``: that lookup made already
+    (the position of each event's child in ``children``, -1 if none).
     """
-    children = data.select("children", ["child_id", *columns])
+    if children is None:
+        children = data.select("children", ["child_id", *columns])
     keep = [c for c in columns if c in children.columns]
     out = events.reset_index(drop=True)
-    at = lookup_first(children["child_id"], out["child_id"])
+    at = lookup_first(children["child_id"], out["child_id"]) if rows is None else rows
     for c in keep:
         out[c] = pd.api.extensions.take(children[c].array, at, allow_fill=True)
     for c in columns:
@@ -477,6 +477,7 @@ def _outcome_events(
     first_only: bool = False,
     child_columns: Sequence[str] = _CHILD_COLUMNS,
     columns: Sequence[str] | None = None,
+    ordered: bool = True,
 ) -> pd.DataFrame:
     """Offence records whose outcome has ``flag`` in the outcome code list,
     optionally only each child's first, with the child's age at the event,
@@ -484,7 +485,8 @@ def _outcome_events(
 
     ``columns`` (default all) are the offence columns a caller needs (with
     those the selection itself needs); ``age_band`` is then made only when
-    asked for.
+    asked for. With ``first_only``, the events are in child order unless
+    ``ordered=False`` (for a caller that only counts them).
     """
     _check_choice("age_basis", age_basis, get_args(AgeBasis))
     cols = ["offence_id", "child_id", "authority_code", "offence_date", "outcome_date", "outcome"]
@@ -493,11 +495,16 @@ def _outcome_events(
     off = data.select("offences", [*keep, "outcome"])
     codes = load_dictionary().codes("outcome", **{flag: True})
     events = off.loc[off["outcome"].isin(codes), keep]
-    if first_only:  # each child's first, in child order
-        events = events.iloc[
-            first_in_groups(events, ["child_id"], ["outcome_date", "offence_date", "offence_id"])
-        ]
-    events = _with_child(events, data, child_columns)
+    children = data.select("children", ["child_id", *child_columns])
+    child, child_row = match_codes(children["child_id"], events["child_id"])  # the ids hashed once
+    if first_only:  # each child's first (by outcome date, offence date, offence id)
+        ids = events["offence_id"]
+        first = first_by_min(child, [sort_key(events["outcome_date"]), sort_key(events["offence_date"]),
+                                     lambda rows: sort_key(ids.iloc[rows])])
+        if ordered:  # in child order
+            first = first[np.argsort(sort_key(events["child_id"].iloc[first]), kind="stable")]
+        events, child_row = events.iloc[first], child_row[first]
+    events = _with_child(events, data, child_columns, rows=child_row, children=children)
     events["age"] = age_at(events["birth_month"], events[age_basis])
     if columns is None or "age_band" in columns:
         events["age_band"] = age_band(events["age"])
@@ -625,7 +632,7 @@ def fte(
     by = _as_tuple(by)
     ages = (10, 17)
     _check_by(by, list(_EVENT_COLUMNS))
-    events = _outcome_events(data, "formal", age_basis, ages, first_only=True,
+    events = _outcome_events(data, "formal", age_basis, ages, first_only=True, ordered=False,
                              child_columns=_child_columns(by), columns=["authority_code", "outcome_date", *by])
     population = data.population if population is None else population
     periods = _period_frame(period, start, end, events["outcome_date"])

@@ -24,7 +24,7 @@ from cohort.measures._common import (
     age_at,
     age_band,
     equal_pairs,
-    first_rows,
+    first_by_min,
     match_codes,
     sort_key,
 )
@@ -188,15 +188,15 @@ def _cohort(
     # ``off``; below, children and offences are integer codes and positions, and the
     # text columns are taken only for the cohort members at the end
     q = np.flatnonzero(known.to_numpy(dtype=bool))
-    qualifying = off.iloc[q]
+    qualifying = off[["offence_date", "outcome_date"]].iloc[q]  # the text columns stay where they are
     children = data.select("children", ["child_id", "birth_month", *(c for c in ("sex", "ethnicity") if c in wanted)])
-    child, child_row = match_codes(children["child_id"], qualifying["child_id"])
-    offence_key = sort_key(qualifying["offence_id"])  # equal ids, equal keys; in id order
-    offence_missing = qualifying["offence_id"].isna().to_numpy()
+    child, child_row = (a[q] for a in match_codes(children["child_id"], off["child_id"]))
+    offence_key = sort_key(off["offence_id"])[q]  # equal ids, equal keys; in id order
+    offence_missing = off["offence_id"].isna().to_numpy()[q]
 
     # index events: outcome date, or release date for custody (must be known by as_of),
     # of children aged within ``ages`` at the index date
-    is_custody = qualifying["outcome"].isin(custodial)
+    is_custody = off["outcome"].isin(custodial).to_numpy()[q]
     index_date = qualifying["outcome_date"].where(~is_custody, release.iloc[q])
     e = np.flatnonzero((index_date.notna() & (index_date <= as_of_ts)).to_numpy(dtype=bool))
     born = pd.Series(_take(children, "birth_month", child_row[e]), index=index_date.index[e])
@@ -217,8 +217,8 @@ def _cohort(
     cohort = keys.map(slot).fillna(-1).to_numpy(dtype=np.int64)  # position in ``periods``
     e, cohort = e[cohort >= 0], cohort[cohort >= 0]
     # the earliest index event of each child in each cohort (ties: outcome date, offence id)
-    first = first_rows(
-        [child[e], cohort],
+    first = first_by_min(
+        pd.factorize(child[e] * len(periods) + cohort)[0],
         [sort_key(index_date.iloc[e]), sort_key(qualifying["outcome_date"].iloc[e]), offence_key[e]],
     )
     m, cohort = e[first], cohort[first]  # the members: their index events, and cohorts
@@ -245,7 +245,7 @@ def _cohort(
     first_date.iloc[earliest.index.to_numpy()] = earliest.to_numpy()
 
     window = periods[["period", "period_start", "period_end"]].iloc[cohort].reset_index(drop=True)
-    members = qualifying.iloc[m].reset_index(drop=True)
+    members = off.iloc[q[m]].reset_index(drop=True)
     born = pd.Series(_take(children, "birth_month", child_row[m]))
     build = {  # each member column, made only when asked for
         "child_id": lambda: members["child_id"],

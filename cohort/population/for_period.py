@@ -29,6 +29,27 @@ def _mid_year_for(period_kind: str, year, convention: str) -> tuple[str, int]:
     return label, end.year - 1 if convention == "previous_mid_year" else end.year
 
 
+def _choose_mid_year(have: list[int], mid: int, fallback: bool, what: str,
+                     convention: str) -> tuple[int, str | None]:
+    """The mid-year to use for a period that needs ``mid``, of the (sorted) years
+    ``have``, and the note when another stood in (see :func:`population_for_period`).
+
+    >>> _choose_mid_year([2021, 2022, 2023], 2024, True, "calendar_year 2025", "previous_mid_year")
+    (2023, 'mid-2023 population used; mid-2024 not available')
+    """
+    if mid in have:
+        return mid, None
+    if fallback and have:
+        earlier = [y for y in have if y < mid]
+        used = earlier[-1] if earlier else have[0]
+        return used, f"mid-{used} population used; mid-{mid} not available"
+    raise ValueError(
+        f"{what} needs the mid-{mid} estimates ({convention}), "
+        f"which are not in this population table (it has {have}). "
+        "Read newer estimates with load_ons_file()."
+    )
+
+
 def population_for_period(
     population: pd.DataFrame,
     period_kind: PeriodKind,
@@ -109,19 +130,8 @@ def population_for_period(
             "population has no 'mid_year' column; build it with cohort.population.ons()."
         )
     label, mid = _mid_year_for(period_kind, year, convention)
-    rows = population[population["mid_year"] == mid]
-    note = None
     have = sorted(int(y) for y in population["mid_year"].dropna().unique())
-    if rows.empty and fallback and have:
-        earlier = [y for y in have if y < mid]
-        used = earlier[-1] if earlier else have[0]
-        rows = population[population["mid_year"] == used]
-        note = f"mid-{used} population used; mid-{mid} not available"
-    if rows.empty:
-        raise ValueError(
-            f"{period_kind} {label} needs the mid-{mid} estimates ({convention}), "
-            f"which are not in this population table (it has {have}). "
-            "Read newer estimates with load_ons_file()."
-        )
+    used, note = _choose_mid_year(have, mid, fallback, f"{period_kind} {label}", convention)
+    rows = population[population["mid_year"] == used]
     out = rows.assign(period=label, population_note=note)
     return out.loc[:, ["period", *population.columns, "population_note"]].reset_index(drop=True)
