@@ -21,8 +21,9 @@ from cohort.cohortdata import CohortData
 from cohort.dictionary import load_dictionary
 from cohort.measures._common import (
     TIDY_COLUMNS,
-    age_at,
     age_band,
+    age_from_months,
+    birth_months,
     equal_pairs,
     first_by_min,
     match_codes,
@@ -199,8 +200,12 @@ def _cohort(
     is_custody = off["outcome"].isin(custodial).to_numpy()[q]
     index_date = qualifying["outcome_date"].where(~is_custody, release.iloc[q])
     e = np.flatnonzero((index_date.notna() & (index_date <= as_of_ts)).to_numpy(dtype=bool))
-    born = pd.Series(_take(children, "birth_month", child_row[e]), index=index_date.index[e])
-    aged = age_at(born, index_date.iloc[e]).between(*ages).fillna(False).to_numpy(dtype=bool)
+    # each child's birth month parsed once, then looked up (-1: no child record, or none known)
+    months = birth_months(children["birth_month"]) if "birth_month" in children.columns \
+        else np.full(len(children), -1, dtype=np.int64)
+    born = np.where(child_row >= 0, months[child_row], -1)
+    age = age_from_months(born[e], index_date.iloc[e].to_numpy())
+    aged = ((age >= ages[0]) & (age <= ages[1])).fillna(False).to_numpy(dtype=bool)
     e = e[aged]
     event_date = index_date.iloc[e]
 
@@ -245,23 +250,27 @@ def _cohort(
     first_date.iloc[earliest.index.to_numpy()] = earliest.to_numpy()
 
     window = periods[["period", "period_start", "period_end"]].iloc[cohort].reset_index(drop=True)
-    members = off.iloc[q[m]].reset_index(drop=True)
-    born = pd.Series(_take(children, "birth_month", child_row[m]))
+    rows = q[m]  # the members' offence records, in ``off``
+
+    def member(column: str) -> pd.Series:
+        return off[column].iloc[rows].reset_index(drop=True)
+
     build = {  # each member column, made only when asked for
-        "child_id": lambda: members["child_id"],
-        "authority_code": lambda: members["authority_code"],
+        "child_id": lambda: member("child_id"),
+        "authority_code": lambda: member("authority_code"),
         "period": lambda: window["period"],
         "period_start": lambda: window["period_start"],
         "period_end": lambda: window["period_end"],
-        "index_offence_id": lambda: members["offence_id"],
-        "index_outcome": lambda: members["outcome"],
+        "index_offence_id": lambda: member("offence_id"),
+        "index_outcome": lambda: member("outcome"),
         "index_date": lambda: start_date,
         "follow_up_end": lambda: follow_up_end,
         "proven_by": lambda: proven_by,
         "sex": lambda: _take(children, "sex", child_row[m]),
         "ethnicity": lambda: _take(children, "ethnicity", child_row[m]),
-        "age": lambda: age_at(born, start_date),
-        "age_band": lambda: age_band(out["age"] if "age" in out.columns else age_at(born, start_date)),
+        "age": lambda: pd.Series(age_from_months(born[m], start_date.to_numpy())),
+        "age_band": lambda: age_band(out["age"] if "age" in out.columns
+                                           else pd.Series(age_from_months(born[m], start_date.to_numpy()))),
         "reoffences": lambda: reoffences,
         "reoffender": lambda: reoffences > 0,
         "first_reoffence_date": lambda: first_date,
