@@ -16,6 +16,8 @@ from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cohort.cohortdata import CohortData
 from cohort.dictionary import load_dictionary
@@ -192,8 +194,7 @@ def _cohort(
     qualifying = off[["offence_date", "outcome_date"]].iloc[q]  # the text columns stay where they are
     children = data.select("children", ["child_id", "birth_month", *(c for c in ("sex", "ethnicity") if c in wanted)])
     child, child_row = (a[q] for a in match_codes(children["child_id"], off["child_id"]))
-    offence_key = sort_key(off["offence_id"])[q]  # equal ids, equal keys; in id order
-    offence_missing = off["offence_id"].isna().to_numpy()[q]
+    ids = off["offence_id"]
 
     # index events: outcome date, or release date for custody (must be known by as_of),
     # of children aged within ``ages`` at the index date
@@ -224,7 +225,8 @@ def _cohort(
     # the earliest index event of each child in each cohort (ties: outcome date, offence id)
     first = first_by_min(
         pd.factorize(child[e] * len(periods) + cohort)[0],
-        [sort_key(index_date.iloc[e]), sort_key(qualifying["outcome_date"].iloc[e]), offence_key[e]],
+        [sort_key(index_date.iloc[e]), sort_key(qualifying["outcome_date"].iloc[e]),
+         lambda at: sort_key(ids.iloc[q[e[at]]])],  # offence ids ranked only where still tied
     )
     m, cohort = e[first], cohort[first]  # the members: their index events, and cohorts
     start_date = index_date.iloc[m].reset_index(drop=True)
@@ -242,8 +244,12 @@ def _cohort(
         within = (committed <= follow_up_end.to_numpy()[member]) & (proven <= proven_by.to_numpy()[member])
     else:
         within = (committed < follow_up_end.to_numpy()[member]) & (proven < proven_by.to_numpy()[member])
-    other = (offence_key[cand] != offence_key[m][member]) | offence_missing[cand]
-    hit = after & within & other
+    hit = np.flatnonzero(after & within)
+    # not the index offence itself (the same offence id; a missing id is another offence),
+    # compared only for the pairs in the window
+    same = pc.fill_null(pc.equal(*(pa.array(ids.array.take(q[at[hit]]), from_pandas=True)
+                                   for at in (cand, m[member]))), False)
+    hit = hit[~same.to_numpy(zero_copy_only=False)]
     reoffences = np.bincount(member[hit], minlength=len(m)).astype("int64")
     first_date = pd.Series(pd.NaT, index=range(len(m)), dtype=qualifying["offence_date"].dtype)
     earliest = pd.Series(committed[hit]).groupby(member[hit]).min()

@@ -88,6 +88,32 @@ def test_reoffence_counting_edge_cases():
     assert m.loc["a", "first_reoffence_date"] == pd.Timestamp("2024-02-10")
 
 
+@pytest.mark.parametrize("dtype", ["str", "object"])
+def test_offence_ids_name_the_index_offence(dtype):
+    """A record with the index offence's id is that offence, not a reoffence, even when
+    dated inside the window; a missing id is always another offence (nothing says it is
+    the same). By hand: a's index has no id and its later record (no id) counts; b's
+    later record repeats b's index id and does not; c's later record has no id and
+    counts. N = 3, R = 2, O = 2."""
+    rows = [
+        _index("a", "2023-02-15", offence="2023-01-05", id=None),
+        {"child": "a", "offence": "2023-06-01", "outcome": "2023-08-01", "id": None},
+        _index("b", "2023-02-20", offence="2023-01-06", id="b1"),
+        {"child": "b", "offence": "2023-06-02", "outcome": "2023-08-02", "id": "b1"},
+        _index("c", "2023-03-01", offence="2023-01-07", id="c1"),
+        {"child": "c", "offence": "2023-06-03", "outcome": "2023-08-03", "id": None},
+    ]  # fmt: skip
+    data = _data(rows)
+    data.offences["offence_id"] = data.offences["offence_id"].astype(dtype)
+    m = _members(data, start="Jan-Mar 2023", end="Jan-Mar 2023")
+    assert m["reoffences"].to_dict() == {"a": 1, "b": 0, "c": 1}
+    table = reoffending(data, start="Jan-Mar 2023", end="Jan-Mar 2023", as_of=LATE)
+    binary = table.set_index("measure").loc["binary_rate"]
+    assert (binary["numerator"], binary["denominator"]) == (2, 3)
+    per = table.set_index("measure").loc["reoffences_per_offender"]
+    assert (per["numerator"], per["denominator"]) == (2, 3)
+
+
 def test_methods_example_caution_vs_conviction_after_window():
     """METHODS.md: index 15 Feb 2023; offence 3 Jan 2024 cautioned 20 Jun 2024 counts;
     the same offence convicted 1 Sep 2024 does not."""
