@@ -445,24 +445,22 @@ def _pool(
 
 
 def _measures(cells: pd.DataFrame, keys: list[str], level: float) -> pd.DataFrame:
-    """The three measures, long on ``measure``, from cell counts N, R, O."""
+    """The three measures, long on ``measure`` (each cell's three rows together, in
+    :data:`MEASURES` order), from cell counts N, R, O."""
     n, r, o = (cells[c].to_numpy(dtype=float) for c in ("N", "R", "O"))
     blocks = {
         "binary_rate": proportion_ci(r, n, method="wilson", level=level),
         "reoffences_per_reoffender": rate_ci(o, r, per=1, level=level),
         "reoffences_per_offender": rate_ci(o, n, per=1, level=level),
     }
-    parts = []
-    for name in MEASURES:
-        ci = blocks[name]
-        part = cells[keys].reset_index(drop=True).copy()
-        part["measure"] = name
-        for c in TIDY_COLUMNS:
-            part[c] = ci[c].to_numpy()
-        part["cohorts"] = cells["cohorts"].to_numpy()
-        part["incomplete"] = cells["incomplete"].to_numpy()
-        parts.append(part)
-    return pd.concat(parts, ignore_index=True)
+    k, each = len(cells), len(MEASURES)
+    out = cells[keys].iloc[np.repeat(np.arange(k), each)].reset_index(drop=True)
+    out["measure"] = np.tile(np.array(MEASURES, dtype=object), k)
+    for c in TIDY_COLUMNS:  # row i * each + j: cell i, measure j
+        out[c] = np.stack([blocks[name][c].to_numpy() for name in MEASURES], axis=1).reshape(-1)
+    for c in ("cohorts", "incomplete"):
+        out[c] = np.repeat(cells[c].to_numpy(), each)
+    return out
 
 
 def reoffending(
@@ -621,12 +619,8 @@ def reoffending(
     lead = ["authority_code"] if "authority_code" in by else []
     rest = [c for c in by if c != "authority_code"]
     out_keys = [*lead, "period", "period_start", "period_end", *rest]
+    # one row per cell and measure: by period, authority and breakdown, then measure
+    cells = cells.sort_values(["period_start", *lead, *rest], kind="stable")
     out = _measures(cells, out_keys, level)
-    order = [*out_keys, "measure", *TIDY_COLUMNS, *REOFFENDING_EXTRA_COLUMNS]
-    out = out[order].copy()
-    out["cohorts"] = out["cohorts"].astype("int64")
-    out["incomplete"] = out["incomplete"].astype(bool)
-    sort = ["period_start", *lead, *rest]
-    out["_m"] = out["measure"].map({m: i for i, m in enumerate(MEASURES)})
-    out = out.sort_values([*sort, "_m"], kind="stable").drop(columns="_m")
-    return out.reset_index(drop=True)
+    out = out[[*out_keys, "measure", *TIDY_COLUMNS, *REOFFENDING_EXTRA_COLUMNS]]
+    return out.astype({"cohorts": "int64", "incomplete": bool})
