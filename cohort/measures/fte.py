@@ -126,14 +126,17 @@ def _in_periods(events: pd.DataFrame, date_col: str, periods: pd.DataFrame) -> p
     Rolling windows overlap, so an event can appear in several periods. The
     loop is over periods (a handful), never over events.
     """
-    parts = []
-    dates = events[date_col]
-    for p in periods.itertuples(index=False):
-        inside = events[(dates >= p.period_start) & (dates <= p.period_end)]
-        parts.append(inside.assign(period=p.period))
-    if not parts:
+    if periods.empty:
         return events.iloc[0:0].assign(period=pd.Series(dtype=object))
-    return pd.concat(parts, ignore_index=True)
+    dates = events[date_col].to_numpy(dtype="datetime64[ns]")
+    rows, labels = [], []
+    for p in periods.itertuples(index=False):
+        inside = np.flatnonzero((dates >= p.period_start.to_datetime64()) & (dates <= p.period_end.to_datetime64()))
+        rows.append(inside)
+        labels.append(np.full(len(inside), p.period, dtype=object))
+    out = events.iloc[np.concatenate(rows)].reset_index(drop=True)
+    out["period"] = np.concatenate(labels)
+    return out
 
 
 def _authority_universe(data: CohortData) -> list[str]:
