@@ -15,7 +15,7 @@ population denominators.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Literal, get_args
 
 import numpy as np
@@ -196,73 +196,95 @@ def _order(by: tuple[str, ...], extra: Sequence[str]) -> list[str]:
 
 def _population_by(
     population: pd.DataFrame,
+    years: Sequence[int],
     by: tuple[str, ...],
     authorities: list[str],
     ages: tuple[int, int],
-) -> tuple[pd.DataFrame | None, str | None]:
-    """Population summed to the ``by`` cells, or ``(None, reason)`` if it cannot be.
+) -> tuple[pd.DataFrame, dict[int, str]]:
+    """Each mid-year's population summed to the ``by`` cells (column ``_mid`` for the
+    year), and the years whose population cannot serve, with the reason.
 
     For each breakdown dimension (sex, age, ethnicity): if it is in ``by``,
     the rows that carry it are used (``"All"`` / missing rows dropped); if it
     is not, the total rows are used when there are any, else the detailed
-    rows are summed. Ages are restricted to ``ages``.
+    rows are summed. Ages are restricted to ``ages``. Every choice is made
+    for each mid-year on its own rows, over the whole table at once.
     """
+    reasons: dict[int, str] = {}
+
+    def fail(failing: Iterable[object], reason: str) -> None:
+        for y in failing:  # the first reason a year meets is its reason
+            reasons.setdefault(int(y), reason)
+
+    years = [int(y) for y in years]
     other = [c for c in by if c not in POPULATION_DIMENSIONS]
     if other:
-        return None, f"no population denominator for a breakdown by {', '.join(other)}"
-    pop = population
+        fail(years, f"no population denominator for a breakdown by {', '.join(other)}")
+        return pd.DataFrame(columns=["_mid", *by, "denominator"]), reasons
+    pop = population[population["mid_year"].isin(years)]
+
+    def each_year(flag: pd.Series, how: str) -> pd.Series:
+        """any/all of ``flag`` over each year's rows (a year with none: all True, any False)."""
+        agg = flag.groupby(pop["mid_year"].to_numpy()).agg(how)
+        return agg.reindex(years, fill_value=how == "all").astype(bool)
+
+    def of_row(per_year: pd.Series) -> np.ndarray:
+        return per_year.reindex(pop["mid_year"].to_numpy()).to_numpy(dtype=bool)
+
+    wants_age = "age" in by or "age_band" in by
     if "age" in pop.columns:
         age = pd.to_numeric(pop["age"], errors="coerce")
-        wants_age = "age" in by or "age_band" in by
         detailed = age.notna()
+        in_ages = age.between(*ages).to_numpy(dtype=bool, na_value=False)
         if wants_age:
-            if not detailed.any():
-                return None, "population has no breakdown by single year of age"
-            pop = pop[detailed & age.between(*ages)]
-        elif (~detailed).any():
-            pop = pop[~detailed]
+            has = each_year(detailed, "any")
+            fail(has.index[~has.to_numpy()], "population has no breakdown by single year of age")
+            pop = pop[detailed.to_numpy(dtype=bool) & in_ages]
         else:
-            pop = pop[age.between(*ages)]
-    elif "age" in by or "age_band" in by:
-        return None, "population has no breakdown by single year of age"
+            totals = of_row(each_year(~detailed, "any"))
+            pop = pop[np.where(totals, ~detailed.to_numpy(dtype=bool), in_ages)]
+    elif wants_age:
+        fail(years, "population has no breakdown by single year of age")
     for dim in ("sex", "ethnicity"):
         if dim not in pop.columns:
             if dim in by:
-                return None, f"population has no {dim} breakdown"
+                fail(years, f"population has no {dim} breakdown")
             continue
         total = pop[dim].astype(str) == _TOTAL[dim]
         if dim in by:
-            if total.all():
-                reason = f"population has no {dim} breakdown"
-                if dim == "ethnicity":
-                    reason += (
-                        " (ONS mid-year estimates have none; supply Census 2021 "
-                        "denominators by ethnicity)"
-                    )
-                return None, reason
-            pop = pop[~total]
-        elif total.any():
-            pop = pop[total]
+            reason = f"population has no {dim} breakdown"
+            if dim == "ethnicity":
+                reason += " (ONS mid-year estimates have none; supply Census 2021 denominators by ethnicity)"
+            only_totals = each_year(total, "all")
+            fail(only_totals.index[only_totals.to_numpy()], reason)
+            pop = pop[(~total).to_numpy(dtype=bool, na_value=False)]
+        else:
+            pop = pop[np.where(of_row(each_year(total, "any")), total.to_numpy(dtype=bool, na_value=False), True)]
     pop = pop.assign(authority_code=pop["authority_code"].astype(str))
     if authorities:
-        missing = sorted(set(authorities) - set(pop["authority_code"].unique()))
-        if missing and "authority_code" not in by:
-            return None, "population lacks authorities " + ", ".join(missing)
+        if "authority_code" not in by:
+            present = pop.groupby(pop["mid_year"].to_numpy())["authority_code"].unique()
+            for y in years:
+                missing = sorted(set(authorities) - set(present.get(y, [])))
+                if missing:
+                    fail([y], "population lacks authorities " + ", ".join(missing))
         pop = pop[pop["authority_code"].isin(authorities)]
+    served = [y for y in years if y not in reasons]
+    pop = pop[pop["mid_year"].isin(served)]
     if "age_band" in by:
         pop = pop.assign(age_band=age_band(pd.to_numeric(pop["age"]).astype("Int64")))
     keys = list(by)
     if not keys:
-        total_pop = float(pop["population"].sum())
-        return pd.DataFrame({"denominator": [total_pop]}), None
-    cells = pop.groupby(keys, observed=True, dropna=False)["population"].sum()
+        sums = pop.groupby(pop["mid_year"].to_numpy())["population"].sum().reindex(served, fill_value=0)
+        return pd.DataFrame({"_mid": served, "denominator": sums.to_numpy(dtype=float)}), reasons
+    cells = pop.assign(_mid=pop["mid_year"]).groupby(["_mid", *keys], observed=True, dropna=False)["population"].sum()
     out = cells.rename("denominator").astype(float).reset_index()
     for c in keys:
         if c == "age":
             out[c] = out[c].astype("Int64")
         else:
             out[c] = out[c].astype(str)
-    return out, None
+    return out, reasons
 
 
 def _population_rates(
@@ -312,21 +334,11 @@ def _population_rates(
     mid = period.map({k: v[0] for k, v in used.items()}).astype("Int64")
     fallback = period.map({k: v[1] for k, v in used.items()})
     frame["population_year"] = mid
-    cells, reasons = [], {}
     needed = sorted({v[0] for v in used.values()})
-    # the population split by mid-year once (not one filter of the whole table a year)
-    by_year = dict(iter(population[population["mid_year"].isin(needed)].groupby("mid_year", sort=True))) \
-        if needed else {}
-    for year in needed:
-        summed, reason = _population_by(by_year[year], by, authorities, ages)
-        if summed is None:
-            reasons[year] = reason
-        else:
-            cells.append(summed.assign(_mid=year))
-    if cells:
+    cells, reasons = _population_by(population, needed, by, authorities, ages) if needed else (None, {})
+    if cells is not None and len(cells):
         joined = frame[list(by)].assign(_mid=mid).merge(
-            pd.concat(cells, ignore_index=True).astype({"_mid": "Int64"}),
-            on=["_mid", *by], how="left", validate="many_to_one")
+            cells.astype({"_mid": "Int64"}), on=["_mid", *by], how="left", validate="many_to_one")
         frame["denominator"] = joined["denominator"].to_numpy()
     note = frame["note"].copy()
     errored = period.isin(list(errors))

@@ -311,6 +311,25 @@ def test_ethnicity_with_census_style_population():
     assert out.loc["White", "estimate"] == pytest.approx(3 / 160 * 100_000)
 
 
+def test_each_mid_year_chooses_its_own_rows():
+    """Mid-years of different shapes in one table: mid-2020 has only a total row
+    (1,000), mid-2021 only single years of age by sex (8 ages x 2 sexes x 100 = 1,600).
+    By hand: calendar 2021 (mid-2020) has the total as its denominator and no sex
+    breakdown; calendar 2022 (mid-2021) sums its detailed rows, 800 a sex."""
+    pop = pd.concat([_total_population({"X01": 1_000}, 2020), _detailed_population("X01", 2021, per_cell=100)],
+                    ignore_index=True)
+    data = _breakdown_data(pop)
+    total = fte(data, by=(), start=2021, end=2022).set_index("period")
+    assert total["denominator"].to_dict() == {"2021": 1_000, "2022": 1_600}
+    assert total.loc["2022", "numerator"] == 5
+    assert total.loc["2022", "estimate"] == pytest.approx(5 / 1_600 * 100_000)
+    sex = fte(data, by=("sex",), start=2021, end=2022).set_index(["period", "sex"])
+    assert sex.loc[("2022", "Male"), "denominator"] == 800
+    assert sex.loc[("2022", "Female"), "numerator"] == 2
+    assert sex.loc["2021", "denominator"].isna().all()
+    assert (sex.loc["2021", "note"] == "population has no sex breakdown").all()
+
+
 def test_breakdown_without_population_dimension():
     data = _breakdown_data(_detailed_population("X01", 2021, per_cell=100))
     out = fte(data, by=("authority_code", "outcome"))

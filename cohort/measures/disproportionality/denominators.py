@@ -120,8 +120,8 @@ def _from_table(population, code, group, dims, target_year):
     year = _pick_year(years, target_year)
     rows = pop[pop["mid_year"].astype(int) == year]
     by = tuple("age_band" if d == "age" else d for d in dims)
-    cells, reason = _population_by(rows, by, [code], (10, 17))
-    if cells is None:
+    cells, reasons = _population_by(rows, [year], by, [code], (10, 17))
+    if reasons:
         return None
     frame = pd.DataFrame({
         "group_value": group_labels(cells, by).to_numpy(),
