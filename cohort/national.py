@@ -39,7 +39,8 @@ from cohort.cohortdata import CohortData
 from cohort.exceptions import CohortError
 from cohort.measures.custody import custody
 from cohort.measures.disproportionality import adjusted_disparity, disproportionality
-from cohort.measures.fte import _as_tuple, _period_frame, fte
+from cohort.measures.fte import fte
+from cohort.measures.rate_tables import _as_tuple, _period_frame
 from cohort.measures.reoffending import _cohort_periods, reoffending
 from cohort.store.format import _cast, _column_spec, _package_version, store_info
 from cohort.store.reading import open_store

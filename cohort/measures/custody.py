@@ -7,21 +7,23 @@ from typing import Literal, get_args
 
 import pandas as pd
 
+from cohort._validate import check_choice as _check_choice
 from cohort.cohortdata import CohortData
 from cohort.measures.fte import (
     _EVENT_COLUMNS,
     AgeBasis,
+    _child_columns,
+    _outcome_events,
+)
+from cohort.measures.rate_tables import (
     PeriodKind,
     PopulationYear,
     _as_tuple,
     _authority_universe,
     _check_by,
-    _check_choice,
-    _child_columns,
     _count_cells,
     _in_periods,
     _levels,
-    _outcome_events,
     _period_frame,
     _population_rates,
 )

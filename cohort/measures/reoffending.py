@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cohort._validate import check_choice as _check_choice
 from cohort.cohortdata import CohortData
 from cohort.dictionary import load_dictionary
 from cohort.measures._common import (
@@ -31,11 +32,10 @@ from cohort.measures._common import (
     match_codes,
     sort_key,
 )
-from cohort.measures.fte import (
+from cohort.measures.rate_tables import (
     _as_tuple,
     _authority_universe,
     _check_by,
-    _check_choice,
     _grid,
     _youth_bands,
 )

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from cohort.cohortdata import CohortData
-from cohort.measures.fte import _as_tuple, _check_by
+from cohort.measures.rate_tables import _as_tuple, _check_by
 from cohort.measures.reoffending import CohortPeriod, _cohort
 from cohort.stats import kaplan_meier
 

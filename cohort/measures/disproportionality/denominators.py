@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from cohort.measures.fte import _population_by
+from cohort.measures.rate_tables import _population_by
 from cohort.population import census_ethnicity
 
 #: Children's characteristics and the population column that counts them.
