@@ -271,18 +271,34 @@ def test_one_authority_does_not_touch_the_others(store, monkeypatch):
         (store / table / "authority_code=X01" / "part-0.parquet").unlink()
         (store / table / "authority_code=X03" / "part-0.parquet").write_bytes(b"not parquet")
     read = []
-    real = pq.read_table
+    real = store_reading._read_columns
 
     def spy(source, *args, **kwargs):
         read.append(str(source))
         return real(source, *args, **kwargs)
 
-    monkeypatch.setattr(store_reading.pq, "read_table", spy)
+    monkeypatch.setattr(store_reading, "_read_columns", spy)
     one = open_store(store, authorities="X02")
     assert len(one.offences) == 3 and set(one.offences["authority_code"]) == {"X02"}
     assert read and not any("X01" in p or "X03" in p for p in read)
     with pytest.raises(CohortError, match="missing|cannot be read"):
         open_store(store)
+
+
+@pytest.mark.parametrize("reader", ["arrow", "parquetfile"])
+def test_partition_reader_paths_agree(store, data, monkeypatch, reader):
+    """Partition files are read through Arrow's own Parquet reader when pyarrow has it
+    where it has long been, else through ParquetFile: the same tables, and the same
+    errors for a file that is not Parquet."""
+    if reader == "parquetfile":
+        monkeypatch.setattr(store_reading, "_ParquetReader", None)
+    elif store_reading._ParquetReader is None:
+        pytest.skip("this pyarrow has no pyarrow._parquet.ParquetReader")
+    assert_frame_equal(open_store(store).offences, data.offences)
+    part = store / "children" / "authority_code=X02" / "part-0.parquet"
+    part.write_bytes(b"x" * part.stat().st_size)  # the size the manifest recorded
+    with pytest.raises(CohortError, match="children.*X02.*cannot be read"):
+        len(open_store(store).children)
 
 
 def test_several_authorities_and_tables(store, data):

@@ -43,8 +43,30 @@ __all__ = ["open_store", "verify_store"]
 # another: its default (mimalloc) gives each of a scan's threads arenas of its own, and in
 # a fresh process the pages they touch made reading a store and computing a measure about
 # a third slower (benchmarks/national.py; README, "Performance").
+try:
+    from pyarrow._parquet import ParquetReader as _ParquetReader
+except ImportError:  # pragma: no cover - a pyarrow that moved it: ParquetFile instead
+    _ParquetReader = None
+
 if not os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
     pa.set_memory_pool(pa.system_memory_pool())
+
+
+def _read_columns(file: str, columns: list[str]) -> pa.Table:
+    """The columns ``columns`` of one Parquet file, in one thread.
+
+    Through Arrow's Parquet reader itself when this pyarrow has it where it has long
+    been (``pyarrow._parquet.ParquetReader``, which :class:`pyarrow.parquet.ParquetFile`
+    wraps): the wrapper's set-up in Python costs more than reading a small partition file
+    (a fifth of the time on the national store's 150 files a table). Otherwise, and the
+    same table either way (``tests/test_store.py``), through ``ParquetFile``. The read-ahead
+    (``pre_buffer``) is off: it costs more than it saves on files of a few hundred KiB.
+    """
+    if _ParquetReader is None:
+        return pq.ParquetFile(file, pre_buffer=False).read(columns=columns, use_threads=False)
+    reader = _ParquetReader()
+    reader.open(file, pre_buffer=False)
+    return reader.read_all(column_indices=[reader.column_name_idx(c) for c in columns], use_threads=False)
 
 
 def _check_file(root: Path, spec: dict[str, Any], what: str) -> None:
@@ -129,16 +151,14 @@ def _scan(root: Path, spec: dict[str, Any], labels: list[str], names: list[str])
     stored = [n for n in names if n != _PARTITION_COLUMN]
 
     def read(label: str) -> pa.Table:
-        file = root / parts[label]["path"]
+        file = os.path.join(root, parts[label]["path"])
         try:
-            # pre_buffer off: its asynchronous read-ahead costs more than it saves on files of
-            # a few hundred KiB (about 40% of the read on the national store)
-            table = pq.ParquetFile(file, pre_buffer=False).read(columns=stored, use_threads=False)
+            table = _read_columns(file, stored)
         except FileNotFoundError as err:
             raise CohortError(f"Store file {file} is missing: the store was refreshed or changed after "
                               "it was opened; open it again.") from err
-        except (pa.ArrowException, OSError) as err:
-            raise CohortError(f"Store file {file} cannot be read: {err}") from err
+        except (pa.ArrowException, OSError, KeyError) as err:
+            raise CohortError(f"Store file {file} cannot be read: {err!s}") from err
         if table.num_rows != parts[label]["rows"]:
             raise CohortError(f"Store table {spec['path']!r}, partition {label!r} ({file}) has "
                               f"{table.num_rows:,} rows where the manifest recorded {parts[label]['rows']:,}.")
