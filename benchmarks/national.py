@@ -24,10 +24,15 @@ Steps:
 - ``open``, ``read_offences``: opening the whole store, and reading every
   column of the offences of every authority;
 - ``write``: ``write_store`` of the generated data (generation not timed);
-- ``notebook``: the performance report for one authority run by papermill on
-  the national store, with the batch's units prepared (``COHORT_SHARED_DIR``;
-  cell time from the executed notebook's metadata, with and without the first
-  cell's import and opening).
+- ``notebook_warm``: the performance report for one authority on the national
+  store as a batch runs it: a fresh worker process imports the report
+  libraries once (not timed), and the report runs in a forked child through
+  the in-process papermill engine with the batch's units prepared
+  (``COHORT_SHARED_DIR``); cell time from the executed notebook's metadata
+  (target 1.5 s);
+- ``notebook``: the same report run by papermill in a new kernel, which pays
+  for importing pandas, matplotlib, scipy and cohort in its first cell (cell
+  time with and without that cell).
 
 Usage::
 
@@ -57,7 +62,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 AUTHORITY, QUARTER = "X001", "2025/26 Q3"
 STEPS = ("reoffending", "duckdb_reoffending", "fte", "duckdb_fte", "national", "national_read",
-         "units", "kpis", "open", "read_offences", "write", "notebook")
+         "units", "kpis", "open", "read_offences", "write", "notebook", "notebook_warm")
 
 
 # ----------------------------------------------------------------- in the child process
@@ -78,6 +83,9 @@ def child(step: str, store: str, out: str, cache: str) -> None:
         pass
     sys.path.insert(0, str(HERE))
     result = None
+    if step == "notebook_warm":
+        print(json.dumps(_notebook_in_worker(Path(store), Path(cache))))
+        return
     if step == "write":
         data = cohort.synthetic.generate(authorities=int(store))
         folder = tempfile.mkdtemp()
@@ -139,6 +147,40 @@ def run_child(step: str, store: Path, out: Path | None, cache: Path, authorities
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def _cell_times(path: Path) -> tuple[float, float]:
+    """Cell time of an executed notebook (papermill's metadata), and the same without the
+    cells up to the one that imports cohort and opens the report."""
+    cells = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+    durations = [float((c.get("metadata", {}).get("papermill") or {}).get("duration") or 0) for c in cells]
+    setup = next(i for i, c in enumerate(cells) if "import cohort" in "".join(c["source"]))
+    return sum(durations), sum(durations[setup + 1:])
+
+
+def _notebook_in_worker(store: Path, units: Path) -> dict:
+    """In this (fresh) process: the performance notebook run as a batch runs it. The worker
+    imports the report libraries once (:func:`cohort.report.executor.warm_up`, not timed),
+    then the report runs in a forked child through the in-process papermill engine with the
+    batch's prepared units; cell time from papermill's metadata."""
+    import papermill
+
+    from cohort.report.engine import ENGINE_NAME
+    from cohort.report.executor import run_forked, warm_up
+
+    warm_up()
+    os.environ["COHORT_SHARED_DIR"] = str(units)  # as the batch runner sets it for its reports
+    out = Path(tempfile.mkdtemp()) / "performance.ipynb"
+
+    def job() -> dict:
+        papermill.execute_notebook(str(ROOT / "notebooks" / "performance.ipynb"), str(out),
+                                   parameters={"authority": AUTHORITY, "quarter": QUARTER, "store": str(store)},
+                                   engine_name=ENGINE_NAME, cwd=str(ROOT / "notebooks"),
+                                   progress_bar=False, log_output=False)
+        seconds, rest = _cell_times(out)
+        return {"step": "notebook_warm", "seconds": seconds, "without_imports": rest}
+
+    return run_forked(job, timeout=600)
+
+
 def run_notebook(store: Path, units: Path, folder: Path) -> dict:
     """The performance notebook for one authority, with the batch's prepared units
     (``$COHORT_SHARED_DIR``); cell time from papermill's metadata."""
@@ -155,12 +197,8 @@ def run_notebook(store: Path, units: Path, folder: Path) -> dict:
     finally:
         del os.environ["COHORT_SHARED_DIR"]
     wall = time.perf_counter() - t0
-    cells = [c for c in json.loads(out.read_text())["cells"] if c["cell_type"] == "code"]
-    durations = [float((c.get("metadata", {}).get("papermill") or {}).get("duration") or 0) for c in cells]
-    # the first cells: parameters, injected parameters, then the import and the opening
-    setup = next(i for i, c in enumerate(cells) if "import cohort" in "".join(c["source"]))
-    return {"step": "notebook", "seconds": sum(durations), "without_imports": sum(durations[setup + 1:]),
-            "wall": wall}
+    seconds, rest = _cell_times(out)
+    return {"step": "notebook", "seconds": seconds, "without_imports": rest, "wall": wall}
 
 
 def run_batch(store: Path, authorities: int, notebooks: list[str], folder: Path) -> dict:
@@ -248,7 +286,7 @@ def main(argv: list[str] | None = None) -> None:
         cache = tmp / "national"
         cohort.national_tables(store, cache=cache)  # the batch's shared tables, for the readers
         units = tmp / "units"
-        if "notebook" in steps:  # the batch's prepared units, which each report reads
+        if {"notebook", "notebook_warm"} & set(steps):  # the batch's prepared units, which each report reads
             from cohort.report.units import prepare
 
             prepare(store, [QUARTER], ["management"], units, units=["performance"])
@@ -257,10 +295,13 @@ def main(argv: list[str] | None = None) -> None:
         results: dict[str, list[dict]] = {s: [] for s in steps}
         for i in range(args.runs):
             for step in steps:
-                if step in ("write", "notebook") and i >= min(args.runs, 3):
+                if step in ("write", "notebook", "notebook_warm") and i >= min(args.runs, 3):
                     continue  # the slow steps: three runs are enough
                 if step == "notebook":
                     results[step].append(run_notebook(store, units, tmp))
+                    continue
+                if step == "notebook_warm":
+                    results[step].append(run_child(step, store, None, units, args.authorities))
                     continue
                 out = tmp / f"{step}.parquet" if i == 0 else None
                 results[step].append(run_child(step, store, out, cache, args.authorities))
@@ -283,7 +324,8 @@ def main(argv: list[str] | None = None) -> None:
         "open": "open_store, every authority (lazy)",
         "read_offences": "open_store(...).offences, every column and authority",
         "write": "write_store of the generated data",
-        "notebook": f"performance notebook for {AUTHORITY}, cell time",
+        "notebook": f"performance notebook for {AUTHORITY}, new kernel (papermill), cell time",
+        "notebook_warm": f"performance notebook for {AUTHORITY}, in a batch worker, cell time",
     }
     for step in steps:
         runs = results[step]
@@ -291,7 +333,7 @@ def main(argv: list[str] | None = None) -> None:
             continue
         peak = f"{max(r.get('peak_mib', 0) for r in runs):6.0f} MiB" if "peak_mib" in runs[0] else ""
         print(f"{labels[step]:<{width}} {_fmt(runs):>26} {peak:>9}")
-        if step == "notebook":
+        if step in ("notebook", "notebook_warm"):
             label = "  the same without the first cell (import, opening)"
             print(f"{label:<{width}} {_fmt(runs, 'without_imports'):>26}")
     print()
@@ -308,8 +350,9 @@ def main(argv: list[str] | None = None) -> None:
         checks.append(("all national tables in at most 5 s and 1 GB", med["national"] <= 5 and peak <= 1024))
     if "kpis" in med:
         checks.append(("one authority's KPIs in at most 0.3 s", med["kpis"] <= 0.3))
-    if "notebook" in med:
-        checks.append(("performance notebook in at most 1.5 s of cell time", med["notebook"] <= 1.5))
+    if "notebook_warm" in med:  # as the batch runs it: the worker has imported the libraries
+        checks.append(("performance notebook in at most 1.5 s of cell time (batch worker)",
+                       med["notebook_warm"] <= 1.5))
     if batch:
         print(f"batch: {batch['reports']} reports ({batch['ok']} ok; {args.batch} authorities x "
               f"{args.batch_notebooks}, one quarter, two workers) in {batch['seconds']:.0f} s: "

@@ -142,17 +142,22 @@ def trend(
     order = list(dict.fromkeys(table[x].astype(str)))
     pos = {p: i for i, p in enumerate(order)}
     names = hue_labels or {}
-    groups = [(None, table)] if hue is None else list(table.groupby(hue, sort=False))
+    # positions and values for the whole table at once, then each line's rows (a groupby
+    # with a pandas frame a line took most of the drawing of a national report)
+    xs_all = table[x].astype(str).map(pos).to_numpy(dtype=float)
+    est_all = pd.to_numeric(table[y], errors="coerce").to_numpy(dtype=float) * scale
+    rows_of = ({None: np.arange(len(table))} if hue is None
+               else table.groupby(hue, sort=False, observed=True).indices)
     handles = []
     others = []  # the grey lines of the other values, drawn together as one collection
-    for key, g in groups:
-        xs = g[x].astype(str).map(pos).to_numpy(dtype=float)
-        est = pd.to_numeric(g[y], errors="coerce").to_numpy(dtype=float) * scale
+    for key, rows in rows_of.items():
+        xs, est = xs_all[rows], est_all[rows]
         strong = highlight is None or key == highlight
         colour = _BLUE if strong else _GREY
         if not strong:
             others.append(np.column_stack([xs, est]))
             continue
+        g = table.iloc[rows]
         label = None if key is None else names.get(str(key), str(key))
         (line,) = ax.plot(xs, est, marker="o", color=colour, lw=2, label=label, zorder=3)
         if label:
