@@ -34,3 +34,26 @@ def test_environment_yml_matches_pyproject():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     have = dict(_split(s) for s in env["dependencies"] if isinstance(s, str))
     assert have == wanted
+
+
+def test_import_and_help_stay_light():
+    """``import cohort`` and ``cohort --help`` load none of the scientific stack (the
+    public names are imported on first use), and every public name resolves."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, contextlib, io\n"
+        "import cohort\n"
+        "from cohort.cli import main\n"
+        "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main(['--help'])\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'pandas', 'numpy', 'scipy', 'matplotlib', 'pyarrow'})\n"
+        "print(','.join(heavy))\n"
+        "missing = [n for n in cohort.__all__ if getattr(cohort, n, None) is None]\n"
+        "print(','.join(missing))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    heavy, missing = out.split("\n")[:2]
+    assert heavy == "", f"import cohort / cohort --help loaded {heavy}"
+    assert missing == "", f"public names that do not resolve: {missing}"
