@@ -14,6 +14,7 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+unknown"
 
+from cohort._submodules import submodule_getattr
 from cohort.exceptions import (
     ApproximationWarning,
     CohortError,
@@ -77,6 +78,8 @@ _WHERE = {
     "write_store": "cohort.store",
 }
 
+_submodule = submodule_getattr(__name__)
+
 if TYPE_CHECKING:  # what a type checker and an editor see: the names, eagerly
     from cohort import disclosure, periods, population, stats, synthetic
     from cohort.cohortdata import CohortData
@@ -110,8 +113,8 @@ if TYPE_CHECKING:  # what a type checker and an editor see: the names, eagerly
 
 def __getattr__(name: str) -> Any:
     where = _WHERE.get(name)
-    if where is None:
-        raise AttributeError(f"module 'cohort' has no attribute {name!r}")
+    if where is None:  # a subpackage or module, as after ``import cohort.store``
+        return _submodule(name)
     module = importlib.import_module(where)
     value = module if name in _MODULES else getattr(module, name)
     globals()[name] = value  # once loaded, an ordinary attribute

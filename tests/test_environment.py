@@ -50,7 +50,8 @@ def test_import_and_help_stay_light():
         "    main(['--help'])\n"
         "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'pandas', 'numpy', 'scipy', 'matplotlib', 'pyarrow'})\n"
         "print(','.join(heavy))\n"
-        "missing = [n for n in cohort.__all__ if getattr(cohort, n, None) is None]\n"
+        "names = [*cohort.__all__, 'store', 'report', 'measures', 'privacy', 'loaders', 'dictionary']\n"
+        "missing = [n for n in names if getattr(cohort, n, None) is None]\n"
         "print(','.join(missing))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

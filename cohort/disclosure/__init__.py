@@ -79,3 +79,7 @@ __all__ = [
     "protect",
     "protect_linked",
 ]
+
+from cohort._submodules import submodule_getattr
+
+__getattr__ = submodule_getattr(__name__)  # submodules on first use (cohort/_submodules.py)

@@ -74,3 +74,7 @@ __all__ = [
     "read_mapping",
     "validate_extract",
 ]
+
+from cohort._submodules import submodule_getattr
+
+__getattr__ = submodule_getattr(__name__)  # submodules on first use (cohort/_submodules.py)

@@ -64,3 +64,7 @@ __all__ = [
     "total_10_17",
     "yjb_service_table",
 ]
+
+from cohort._submodules import submodule_getattr
+
+__getattr__ = submodule_getattr(__name__)  # submodules on first use (cohort/_submodules.py)

@@ -86,3 +86,7 @@ __all__ = [
     "sensitivity_table",
     "write_workbook",
 ]
+
+from cohort._submodules import submodule_getattr
+
+__getattr__ = submodule_getattr(__name__)  # submodules on first use (cohort/_submodules.py)

@@ -45,3 +45,7 @@ __all__ = [
     "rate_ratio",
     "survival_median",
 ]
+
+from cohort._submodules import submodule_getattr
+
+__getattr__ = submodule_getattr(__name__)  # submodules on first use (cohort/_submodules.py)

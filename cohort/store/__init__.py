@@ -58,3 +58,7 @@ __all__ = [
     "verify_store",
     "write_store",
 ]
+
+from cohort._submodules import submodule_getattr
+
+__getattr__ = submodule_getattr(__name__)  # submodules on first use (cohort/_submodules.py)

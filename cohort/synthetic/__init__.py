@@ -201,3 +201,7 @@ from cohort.synthetic._base import MAX_EVENTS
 from cohort.synthetic.generator import generate
 
 __all__ = ["MAX_EVENTS", "generate"]
+
+from cohort._submodules import submodule_getattr
+
+__getattr__ = submodule_getattr(__name__)  # submodules on first use (cohort/_submodules.py)

@@ -65,3 +65,7 @@ __all__ = [
     "resolve_stages",
     "stage_membership",
 ]
+
+from cohort._submodules import submodule_getattr
+
+__getattr__ = submodule_getattr(__name__)  # submodules on first use (cohort/_submodules.py)

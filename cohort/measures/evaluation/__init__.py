@@ -50,3 +50,7 @@ __all__ = [
     "minimum_detectable_hazard_ratio",
     "sample_size",
 ]
+
+from cohort._submodules import submodule_getattr
+
+__getattr__ = submodule_getattr(__name__)  # submodules on first use (cohort/_submodules.py)

@@ -66,3 +66,7 @@ __all__ = [
     "kpis",
     "kpis_year",
 ]
+
+from cohort._submodules import submodule_getattr
+
+__getattr__ = submodule_getattr(__name__)  # submodules on first use (cohort/_submodules.py)

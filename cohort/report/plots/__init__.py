@@ -75,3 +75,7 @@ __all__ = [
     "trend",
     "with_alt",
 ]
+
+from cohort._submodules import submodule_getattr
+
+__getattr__ = submodule_getattr(__name__)  # submodules on first use (cohort/_submodules.py)
