@@ -1,7 +1,8 @@
 """National scale: the 150-authority synthetic store, against DuckDB SQL over the same files.
 
-Every step runs in a fresh Python process, timed after ``import cohort`` and
-``import duckdb`` (so neither side pays for imports), several times with the
+Every step runs in a fresh Python process, timed after ``import cohort`` (with
+its whole public API, which it otherwise loads on first use) and ``import
+duckdb`` (so neither side pays for imports), several times with the
 steps interleaved, and the median is printed with the range. No step is timed
 under ``tracemalloc``: peak memory is the process's high-water mark (``VmHWM``
 from ``/proc/self/status``, imports included) read after the step.
@@ -76,6 +77,9 @@ def _peak_mib() -> float:
 
 def child(step: str, store: str, out: str, cache: str) -> None:
     import cohort
+
+    for name in cohort.__all__:  # the whole public API, which ``import cohort`` loads lazily
+        getattr(cohort, name)
 
     try:
         import duckdb  # noqa: F401 - imported before timing, as on the cohort side

@@ -48,6 +48,10 @@ def warm_up() -> None:
     matplotlib.use("Agg")
     for name in _LIBRARIES:
         importlib.import_module(name)
+    import cohort
+
+    for name in cohort.__all__:  # the public API, which ``import cohort`` loads on first use
+        getattr(cohort, name)
     from cohort.report import engine
     from cohort.report.html import exporter
 
