@@ -32,6 +32,7 @@ from cohort.measures._common import (
     match_codes,
     sort_key,
 )
+from cohort.measures.pooling import pool_cohorts
 from cohort.measures.rate_tables import (
     _as_tuple,
     _authority_universe,
@@ -42,12 +43,8 @@ from cohort.measures.rate_tables import (
 from cohort.periods import (
     calendar_quarter_label,
     financial_year,
-    financial_year_bounds,
     period_table,
     quarter,
-    quarter_end,
-    quarter_label,
-    quarter_start,
 )
 from cohort.stats import proportion_ci, rate_ci
 
@@ -392,58 +389,6 @@ def reoffending_cohort(
     return members
 
 
-def _pool(
-    cells: pd.DataFrame,
-    periods: pd.DataFrame,
-    by: tuple[str, ...],
-    window: str,
-) -> pd.DataFrame:
-    """Sum quarterly cohort counts into 12-month pools (financial years or rolling)."""
-    quarters = periods["key"].tolist()
-    pools = []
-    if window == "financial_year":
-        fys = sorted({financial_year(q) for q in quarters}, key=lambda s: s[:4])
-        for fy in fys:
-            members = [q for q in quarters if financial_year(q) == fy]
-            s, e = financial_year_bounds(fy)
-            pools.append((fy, s, e, members))
-    else:
-        for i in range(3, len(quarters)):
-            last = quarters[i]
-            members = [q for q in quarters if last - 3 <= q <= last]
-            pools.append(
-                (
-                    f"12 months to {quarter_label(last)}",
-                    quarter_start(last - 3),
-                    quarter_end(last),
-                    members,
-                )
-            )
-    label_of = dict(zip(periods["key"], periods["period"], strict=True))
-    parts = []
-    for label, s, e, members in pools:
-        labels = [label_of[q] for q in members]
-        part = cells[cells["period"].isin(labels)]
-        agg = part.groupby(list(by), dropna=False, observed=True) if by else None
-        sums = (
-            agg[["N", "R", "O"]].sum().reset_index()
-            if agg is not None
-            else part[["N", "R", "O"]].sum().to_frame().T
-        )
-        flags = (
-            agg["incomplete"].any().reset_index(drop=True)
-            if agg is not None
-            else pd.Series([bool(part["incomplete"].any())])
-        )
-        sums["incomplete"] = flags.to_numpy()
-        sums["cohorts"] = len(members)
-        sums["period"], sums["period_start"], sums["period_end"] = label, s, e
-        parts.append(sums)
-    if not parts:
-        return cells.iloc[0:0].assign(cohorts=pd.Series(dtype="int64"))
-    return pd.concat(parts, ignore_index=True)
-
-
 def _measures(cells: pd.DataFrame, keys: list[str], level: float) -> pd.DataFrame:
     """The three measures, long on ``measure`` (each cell's three rows together, in
     :data:`MEASURES` order), from cell counts N, R, O."""
@@ -615,7 +560,7 @@ def reoffending(
     cells["incomplete"] = cells["period"].map(incomplete).astype(bool)
     cells["cohorts"] = 1
     if pooled:
-        cells = _pool(cells, periods, by, pool_window)
+        cells = pool_cohorts(cells, periods, by, pool_window)
     lead = ["authority_code"] if "authority_code" in by else []
     rest = [c for c in by if c != "authority_code"]
     out_keys = [*lead, "period", "period_start", "period_end", *rest]
