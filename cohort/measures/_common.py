@@ -147,38 +147,9 @@ def sort_key(values: pd.Series) -> np.ndarray:
     return codes
 
 
-def first_in_groups(frame: pd.DataFrame, groups: Sequence[str], order: Sequence[str]) -> np.ndarray:
-    """Positions of the first row of each ``groups`` group when ordered by ``order``.
-
-    The same rows, in the same order, as ``frame.sort_values([*groups, *order],
-    kind="stable").drop_duplicates(groups)``, without moving the frame.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> f = pd.DataFrame({"child": ["b", "a", "b", "a"], "day": [2, 5, 1, 3]})
-    >>> first_in_groups(f, ["child"], ["day"]).tolist()
-    [3, 2]
-    """
-    return first_rows([sort_key(frame[c]) for c in groups], [sort_key(frame[c]) for c in order])
-
-
-def first_rows(groups: Sequence[np.ndarray], order: Sequence[np.ndarray]) -> np.ndarray:
-    """:func:`first_in_groups` on integer keys (from :func:`sort_key` or codes)."""
-    if not len(groups[0]):
-        return np.empty(0, dtype=np.intp)
-    position = np.lexsort([*groups, *order][::-1])
-    new = np.zeros(len(position), dtype=bool)
-    new[0] = True
-    for k in groups:
-        sorted_k = k[position]
-        new[1:] |= sorted_k[1:] != sorted_k[:-1]
-    return position[new]
-
-
 def first_by_min(groups: np.ndarray, keys: Sequence[np.ndarray | Callable[[np.ndarray], np.ndarray]]) -> np.ndarray:
-    """Positions of the first row of each group when ordered by ``keys``: the rows
-    :func:`first_rows` gives for ``([groups], keys)``, in position order.
+    """Positions of the first row of each group when ordered by ``keys``: the rows a
+    stable sort by ``groups`` then ``keys`` puts first in each group, in position order.
 
     ``groups`` are non-negative integer codes; each key is an integer array (e.g. from
     :func:`sort_key`) or a function giving the keys of the rows it is passed (positions),
@@ -232,18 +203,6 @@ def match_codes(keys: pd.Series, values: pd.Series) -> tuple[np.ndarray, np.ndar
     first[seen] = at
     value_codes = codes[len(keys):]
     return value_codes, first[value_codes]
-
-
-def lookup_first(keys: pd.Series, values: pd.Series) -> np.ndarray:
-    """For each of ``values``, the position of its first occurrence in ``keys`` (-1 if none).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> lookup_first(pd.Series(["a", "b", "a"]), pd.Series(["a", "c", "b"])).tolist()
-    [0, -1, 1]
-    """
-    return match_codes(keys, values)[1]
 
 
 def equal_pairs(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

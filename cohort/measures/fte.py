@@ -26,7 +26,6 @@ from cohort.measures._common import (
     age_at,
     age_band,
     first_by_min,
-    lookup_first,
     match_codes,
     sort_key,
 )
@@ -53,34 +52,20 @@ _EVENT_COLUMNS = ("offence_id", "child_id", "authority_code", "offence_date", "o
                   *_CHILD_COLUMNS, "age", "age_band")
 
 
-def _with_child(events: pd.DataFrame, data: CohortData,
-                columns: Sequence[str] = _CHILD_COLUMNS, *, rows: np.ndarray | None = None,
-                children: pd.DataFrame | None = None) -> pd.DataFrame:
+def _with_child(events: pd.DataFrame, children: pd.DataFrame, rows: np.ndarray,
+                columns: Sequence[str] = _CHILD_COLUMNS) -> pd.DataFrame:
     """Attach the child's sex, ethnicity and birth month (or ``columns`` of them; not
-    their authority).
-
-    The child's first row in ``children`` is used: the result is what
-    ``events.merge(children.drop_duplicates("child_id"), how="left")`` gives,
-    found by one lookup rather than a merge. ``rows``: that lookup made already
-    (the position of each event's child in ``children``, -1 if none).
+    their authority) from ``children``, where ``rows`` is each event's child's first
+    row (-1 if none, from :func:`match_codes`): what ``events.merge(
+    children.drop_duplicates("child_id"), how="left")`` gives, without a merge.
     """
-    if children is None:
-        children = data.select("children", ["child_id", *columns])
     keep = [c for c in columns if c in children.columns]
     out = events.reset_index(drop=True)
-    at = lookup_first(children["child_id"], out["child_id"]) if rows is None else rows
     for c in keep:
-        out[c] = pd.api.extensions.take(children[c].array, at, allow_fill=True)
+        out[c] = pd.api.extensions.take(children[c].array, rows, allow_fill=True)
     for c in columns:
         if c not in out.columns:
             out[c] = pd.NA
-    return out
-
-
-def _add_age(events: pd.DataFrame, when: str) -> pd.DataFrame:
-    out = events.copy()
-    out["age"] = age_at(out["birth_month"], out[when])
-    out["age_band"] = age_band(out["age"])
     return out
 
 
@@ -190,7 +175,7 @@ def _outcome_events(
         if ordered:  # in child order
             first = first[np.argsort(sort_key(events["child_id"].iloc[first]), kind="stable")]
         events, child_row = events.iloc[first], child_row[first]
-    events = _with_child(events, data, child_columns, rows=child_row, children=children)
+    events = _with_child(events, children, child_row, child_columns)
     events["age"] = age_at(events["birth_month"], events[age_basis])
     if columns is None or "age_band" in columns:
         events["age_band"] = age_band(events["age"])

@@ -258,6 +258,9 @@ def _cohort(
     def member(column: str) -> pd.Series:
         return off[column].iloc[rows].reset_index(drop=True)
 
+    def member_age() -> pd.Series:  # at the index date
+        return pd.Series(age_from_months(born[m], start_date.to_numpy()))
+
     build = {  # each member column, made only when asked for
         "child_id": lambda: member("child_id"),
         "authority_code": lambda: member("authority_code"),
@@ -271,9 +274,8 @@ def _cohort(
         "proven_by": lambda: proven_by,
         "sex": lambda: _take(children, "sex", child_row[m]),
         "ethnicity": lambda: _take(children, "ethnicity", child_row[m]),
-        "age": lambda: pd.Series(age_from_months(born[m], start_date.to_numpy())),
-        "age_band": lambda: age_band(out["age"] if "age" in out.columns
-                                           else pd.Series(age_from_months(born[m], start_date.to_numpy()))),
+        "age": member_age,
+        "age_band": lambda: age_band(out["age"] if "age" in out.columns else member_age()),
         "reoffences": lambda: reoffences,
         "reoffender": lambda: reoffences > 0,
         "first_reoffence_date": lambda: first_date,

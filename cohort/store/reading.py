@@ -39,15 +39,15 @@ from cohort.store.format import (
 
 __all__ = ["open_store", "verify_store"]
 
-# Arrow allocates from the C library's allocator unless ARROW_DEFAULT_MEMORY_POOL names
-# another: its default (mimalloc) gives each of a scan's threads arenas of its own, and in
-# a fresh process the pages they touch made reading a store and computing a measure about
-# a third slower (benchmarks/national.py; README, "Performance").
-try:
+try:  # Arrow's Parquet reader itself (see _read_columns)
     from pyarrow._parquet import ParquetReader as _ParquetReader
 except ImportError:  # pragma: no cover - a pyarrow that moved it: ParquetFile instead
     _ParquetReader = None
 
+# Arrow allocates from the C library's allocator unless ARROW_DEFAULT_MEMORY_POOL names
+# another: its default (mimalloc) gives each of a scan's threads arenas of its own, and in
+# a fresh process the pages they touch made reading a store and computing a measure about
+# a third slower (benchmarks/national.py; README, "Performance").
 if not os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
     pa.set_memory_pool(pa.system_memory_pool())
 
